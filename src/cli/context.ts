@@ -1,0 +1,52 @@
+/** What CLI commands share: environment, config, logger, database and the subscriber service, opened on demand. */
+import { environment, passwordKeyFile, type Environment } from '../app.js';
+import { loadConfig, type Config } from '../config/index.js';
+import { openDatabase, type DatabaseHandle } from '../db/client.js';
+import { RadgateError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import { SubscriberService, type SubscriberCatalog } from '../subscribers/service.js';
+import { PasswordVault } from '../subscribers/vault.js';
+
+export class CliContext {
+  readonly env: Environment = environment();
+  readonly log: Logger = createLogger({ level: 'warn', destination: process.stderr as unknown as import('pino').DestinationStream });
+  private config?: Config;
+  private database?: DatabaseHandle;
+
+  async loadConfig(): Promise<Config> {
+    this.config ??= await loadConfig(this.env.configDir, process.env);
+    return this.config;
+  }
+
+  async db(): Promise<DatabaseHandle> {
+    if (!this.database) {
+      this.database = await openDatabase({ databaseUrl: this.env.databaseUrl, dataDir: this.env.dataDir, role: 'tool' });
+      await this.database.migrate();
+    }
+    return this.database;
+  }
+
+  catalog(config: Config): SubscriberCatalog {
+    return { hasWorkspace: (id) => config.workspaceById.has(id), hasPlan: (name) => config.planByName.has(name) };
+  }
+
+  /** The workspace a command means: --workspace, or the only one configured. */
+  workspace(config: Config, given: string | undefined): string {
+    if (given !== undefined) {
+      if (!config.workspaceById.has(given)) throw new RadgateError('WORKSPACE_UNKNOWN', `unknown workspace "${given}"`);
+      return given;
+    }
+    if (config.workspaceById.size === 1) return [...config.workspaceById.keys()][0]!;
+    throw new RadgateError('USAGE', `several workspaces are configured: say which with --workspace (${[...config.workspaceById.keys()].join(', ')})`);
+  }
+
+  async subscribers(): Promise<SubscriberService> {
+    const config = await this.loadConfig();
+    const vault = PasswordVault.open({ keyFile: passwordKeyFile(config, this.env), envKey: this.env.passwordKey, create: true, log: this.log });
+    return new SubscriberService(await this.db(), vault, this.catalog(config));
+  }
+
+  async close(): Promise<void> {
+    await this.database?.close();
+  }
+}

@@ -1,0 +1,133 @@
+/** `radgate subscriber add|list|show|set-password|set-plan|set-status|set-ip|delete|import`. */
+import { parseArgs } from 'node:util';
+import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema.js';
+import { RadgateError } from '../errors.js';
+import { importSubscribers } from '../subscribers/import.js';
+import { summarise } from '../subscribers/service.js';
+import type { CliContext } from './context.js';
+import { keyValues, table } from './format.js';
+
+export const SUBSCRIBER_USAGE = `radgate subscriber <command>
+  add USER --plan P --account A (--password PW | --nt-hash H) [--static-ip IP] [--status S] [--workspace W]
+  list [--status S] [--plan P] [--limit N] [--offset N] [--json] [--workspace W]
+  show USER [--json]
+  set-password USER (--password PW | --nt-hash H)
+  set-plan USER PLAN
+  set-status USER STATUS [--reason TEXT]     STATUS: ${SUBSCRIBER_STATUSES.join(', ')}
+  set-ip USER (IP | none)
+  delete USER
+  import FILE.csv [--skip-bad]               columns: username,password|nt_hash,plan,account[,workspace,static_ip,status]`;
+
+const OPTIONS = {
+  plan: { type: 'string' },
+  account: { type: 'string' },
+  password: { type: 'string' },
+  'nt-hash': { type: 'string' },
+  'static-ip': { type: 'string' },
+  status: { type: 'string' },
+  workspace: { type: 'string' },
+  reason: { type: 'string' },
+  limit: { type: 'string' },
+  offset: { type: 'string' },
+  json: { type: 'boolean' },
+  'skip-bad': { type: 'boolean' },
+} as const;
+
+function need(value: string | undefined, what: string): string {
+  if (value === undefined || value === '') throw new RadgateError('USAGE', `missing ${what}\n\n${SUBSCRIBER_USAGE}`);
+  return value;
+}
+
+function status(value: string): SubscriberStatus {
+  if (!(SUBSCRIBER_STATUSES as readonly string[]).includes(value)) {
+    throw new RadgateError('USAGE', `unknown status "${value}" (one of ${SUBSCRIBER_STATUSES.join(', ')})`);
+  }
+  return value as SubscriberStatus;
+}
+
+export async function subscriberCommand(ctx: CliContext, argv: string[]): Promise<string> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({ args: rest, options: OPTIONS, allowPositionals: true, strict: true });
+  const config = await ctx.loadConfig();
+  const service = await ctx.subscribers();
+  const workspace = () => ctx.workspace(config, values.workspace);
+  const user = () => need(positionals[0], 'USER');
+  switch (command) {
+    case 'add': {
+      const row = await service.add({
+        workspaceId: workspace(),
+        username: user(),
+        plan: need(values.plan, '--plan'),
+        accountNumber: need(values.account, '--account'),
+        password: values.password,
+        ntHash: values['nt-hash'],
+        staticIp: values['static-ip'],
+        status: values.status === undefined ? undefined : status(values.status),
+      });
+      return `added ${row.username} (id ${row.id}, workspace ${row.workspaceId}, plan ${row.plan}, ${row.status})`;
+    }
+    case 'list': {
+      const rows = await service.list({
+        workspaceId: values.workspace,
+        status: values.status === undefined ? undefined : status(values.status),
+        plan: values.plan,
+        limit: values.limit ? Number(values.limit) : 1000,
+        offset: values.offset ? Number(values.offset) : 0,
+      });
+      if (values.json) return JSON.stringify(rows.map(summarise), null, 2);
+      return table(
+        ['WORKSPACE', 'USERNAME', 'ACCOUNT', 'PLAN', 'STATUS', 'STATIC IP'],
+        rows.map((r) => [r.workspaceId, r.username, r.accountNumber, r.plan, r.status, r.staticIp]),
+      );
+    }
+    case 'show': {
+      const row = summarise(await service.get(workspace(), user()));
+      if (values.json) return JSON.stringify(row, null, 2);
+      return keyValues([
+        ['id', row.id],
+        ['workspace', row.workspaceId],
+        ['username', row.username],
+        ['account', row.accountNumber],
+        ['plan', row.plan + (config.planByName.has(row.plan) ? '' : '  (NOT IN plans.yaml: logins are refused)')],
+        ['status', row.status],
+        ['status reason', row.statusReason],
+        ['static ip', row.staticIp],
+        ['credential', row.credential === 'password' ? 'password (encrypted; PAP, CHAP, MS-CHAP)' : 'NT hash (PAP, MS-CHAP; CHAP refused)'],
+        ['created', row.createdAt],
+        ['updated', row.updatedAt],
+      ]);
+    }
+    case 'set-password': {
+      const secret = values.password !== undefined ? { password: values.password } : { ntHash: need(values['nt-hash'], '--password or --nt-hash') };
+      await service.setPassword(workspace(), user(), secret);
+      return `password of ${user()} changed`;
+    }
+    case 'set-plan': {
+      const row = await service.setPlan(workspace(), user(), need(positionals[1], 'PLAN'));
+      return `${row.username} is now on plan ${row.plan} (takes effect at the next login)`;
+    }
+    case 'set-status': {
+      const row = await service.setStatus(workspace(), user(), status(need(positionals[1], 'STATUS')), values.reason);
+      return `${row.username} is now ${row.status}`;
+    }
+    case 'set-ip': {
+      const ip = need(positionals[1], 'IP (or none)');
+      const row = await service.setStaticIp(workspace(), user(), ip === 'none' ? null : ip);
+      return `${row.username} static IP: ${row.staticIp ?? 'none (pool)'}`;
+    }
+    case 'delete': {
+      await service.delete(workspace(), user());
+      return `deleted ${user()}`;
+    }
+    case 'import': {
+      const file = need(positionals[0], 'FILE.csv');
+      const defaultWorkspace = values.workspace ?? (config.workspaceById.size === 1 ? [...config.workspaceById.keys()][0] : undefined);
+      const report = await importSubscribers(service, file, ctx.catalog(config), { defaultWorkspace, skipBad: values['skip-bad'] ?? false });
+      const lines = [`imported ${report.imported} subscriber(s)`];
+      if (report.problems.length > 0) lines.push(`skipped ${report.problems.length} problem(s):`, ...report.problems);
+      return lines.join('\n');
+    }
+    default:
+      throw new RadgateError('USAGE', SUBSCRIBER_USAGE);
+  }
+}

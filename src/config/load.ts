@@ -1,0 +1,201 @@
+/**
+ * @module config/load
+ * `loadConfig(dir, env)`: reads server.yaml, nas.yaml, workspaces.yaml and plans.yaml from `dir`, validates them
+ * against the schema, runs the cross-file checks, applies the RADGATE_* environment overrides and returns the
+ * deep-frozen `Config`. Every problem found is collected and thrown at once as a `ConfigError`.
+ */
+
+import path from 'node:path';
+import type * as z from 'zod';
+import { ConfigError, describeType, formatProblem, suggest, type ConfigPath, type Problem } from './errors.js';
+import { field, ipAddress, port, validate, Invalid } from './fields.js';
+import { deepFreeze, FrozenMap } from './freeze.js';
+import { resolveNas } from './nas.js';
+import { readYamlFile } from './read-yaml.js';
+import { FILES, nasSchema, planSchema, serverSchema, workspaceSchema, type ParsedServer } from './schema.js';
+import type { Config, ServerConfig } from './types.js';
+
+const ENV = 'env';
+const FILE_ORDER = [FILES.server, FILES.nas, FILES.workspaces, FILES.plans, ENV];
+
+/** Environment variables that override server.yaml. An empty value counts as unset. */
+export const ENV_OVERRIDES = Object.freeze({
+  RADGATE_BIND: 'bind',
+  RADGATE_AUTH_PORT: 'authPort',
+  RADGATE_ACCT_PORT: 'acctPort',
+  RADGATE_HTTP_PORT: 'httpPort',
+} as const);
+
+/** Loads and validates the config in `dir`; throws `ConfigError` listing every problem. */
+export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Config> {
+  const configDir = path.resolve(dir);
+  const problems: Problem[] = [];
+
+  const [serverDoc, nasDoc, workspacesDoc, plansDoc] = await Promise.all(
+    [FILES.server, FILES.nas, FILES.workspaces, FILES.plans].map((file) => readYamlFile(configDir, file, problems)),
+  );
+
+  const serverRaw = topLevel(serverDoc, FILES.server, 'server', problems);
+  const parsedServer = serverRaw === undefined
+    ? undefined
+    : validate(serverSchema, serverRaw ?? {}, FILES.server, ['server'], problems);
+
+  const workspaces = validateList(workspacesDoc, FILES.workspaces, 'workspaces', workspaceSchema, problems, 'workspace');
+  checkUnique(workspaces?.raw, 'id', FILES.workspaces, 'workspaces', 'workspace id', problems);
+  const plans = validateList(plansDoc, FILES.plans, 'plans', planSchema, problems, 'plan');
+  checkUnique(plans?.raw, 'name', FILES.plans, 'plans', 'plan name', problems);
+  const nasList = validateList(nasDoc, FILES.nas, 'nas', nasSchema, problems);
+  checkUnique(nasList?.raw, 'name', FILES.nas, 'nas', 'NAS name', problems);
+
+  const workspaceIds = workspaces === undefined ? undefined : new Set(rawStrings(workspaces.raw, 'id'));
+  const nas = nasList === undefined
+    ? []
+    : await resolveNas(configDir, nasList.raw.map((raw, i) => ({ raw, parsed: nasList.parsed[i] })), workspaceIds, problems);
+
+  const server = applyEnv(parsedServer, configDir, env, problems);
+
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems).map(formatProblem));
+  if (server === undefined || workspaces === undefined || plans === undefined) {
+    throw new Error('config: internal error: invalid config without problems'); // unreachable
+  }
+  const workspaceList = workspaces.parsed.filter((w) => w !== undefined);
+  const planList = plans.parsed.filter((p) => p !== undefined);
+  return deepFreeze<Config>({
+    configDir,
+    server,
+    nas,
+    workspaces: workspaceList,
+    plans: planList,
+    workspaceById: new FrozenMap(workspaceList.map((w) => [w.id, w] as const)),
+    planByName: new FrozenMap(planList.map((p) => [p.name, p] as const)),
+  });
+}
+
+/**
+ * The value under the file's one top-level key: `undefined` when the file is unusable or lacks the key, `null`
+ * when the key is present but empty. Reports other top-level keys (typos) as unknown.
+ */
+function topLevel(doc: { value: unknown } | undefined, file: string, key: string, problems: Problem[]): unknown {
+  if (doc === undefined) return undefined;
+  const top = doc.value ?? {};
+  if (typeof top !== 'object' || Array.isArray(top)) {
+    problems.push({ file, where: '', reason: `must be a mapping with the key "${key}:", got ${describeType(top)}` });
+    return undefined;
+  }
+  for (const other of Object.keys(top)) {
+    if (other === key) continue;
+    const hint = suggest(other, [key]);
+    problems.push({ file, where: [other], reason: hint === undefined ? `unknown key (this file holds only "${key}")` : `unknown key (did you mean "${hint}"?)` });
+  }
+  if (!Object.hasOwn(top, key)) {
+    problems.push({ file, where: [key], reason: 'required' });
+    return undefined;
+  }
+  return stripNulls((top as Record<string, unknown>)[key]) ?? null;
+}
+
+/** Removes keys written with an empty value (`pool:`), so they mean "not set" (the default). */
+function stripNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripNulls);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).filter(([, v]) => v !== null).map(([k, v]) => [k, stripNulls(v)]),
+  );
+}
+
+interface ValidatedList<T> {
+  readonly raw: readonly unknown[];
+  /** Per entry: the schema output, or undefined when the entry has problems. */
+  readonly parsed: ReadonlyArray<T | undefined>;
+}
+
+/** Validates a list file entry by entry; `requireOne` names the entry kind when the list must not be empty. */
+function validateList<S extends z.ZodType>(
+  doc: { value: unknown } | undefined,
+  file: string,
+  key: string,
+  schema: S,
+  problems: Problem[],
+  requireOne?: string,
+): ValidatedList<z.output<S>> | undefined {
+  const value = topLevel(doc, file, key, problems);
+  if (value === undefined) return undefined;
+  const raw = value ?? [];
+  if (!Array.isArray(raw)) {
+    problems.push({ file, where: [key], reason: `must be a list (entries starting with "- ")` });
+    return undefined;
+  }
+  if (requireOne !== undefined && raw.length === 0) {
+    problems.push({ file, where: [key], reason: `at least one ${requireOne} is required` });
+  }
+  return { raw, parsed: raw.map((entry, i) => validate(schema, entry, file, [key, i], problems)) };
+}
+
+function rawStrings(raw: readonly unknown[], field: string): string[] {
+  return raw.flatMap((entry) => {
+    const value = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>)[field] : undefined;
+    return typeof value === 'string' ? [value] : [];
+  });
+}
+
+/** Reports every entry whose `field` repeats an earlier entry's (checked on raw entries, valid or not). */
+function checkUnique(raw: readonly unknown[] | undefined, field: string, file: string, key: string, label: string, problems: Problem[]): void {
+  const first = new Map<string, number>();
+  for (const [i, entry] of (raw ?? []).entries()) {
+    const value = entry !== null && typeof entry === 'object' ? (entry as Record<string, unknown>)[field] : undefined;
+    if (typeof value !== 'string') continue;
+    const j = first.get(value);
+    if (j === undefined) first.set(value, i);
+    else problems.push({ file, where: [key, i, field], reason: `duplicate ${label} ${JSON.stringify(value)} (first used by ${key}[${j}])` });
+  }
+}
+
+const envPort = field((input: unknown) => {
+  const value = typeof input === 'string' && /^[0-9]{1,5}$/.test(input) ? port(true)(Number(input)) : undefined;
+  return typeof value === 'number' ? value : new Invalid(`${JSON.stringify(input)} is not a port number (0-65535)`);
+});
+
+/**
+ * Applies RADGATE_* overrides and resolves paths; validates env values even when server.yaml is broken.
+ * Also checks that the auth and accounting ports differ, naming whichever setting was given last.
+ */
+function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: NodeJS.ProcessEnv, problems: Problem[]): ServerConfig | undefined {
+  const overrides: { bind?: string; authPort?: number; acctPort?: number; httpPort?: number } = {};
+  const source: Record<'authPort' | 'acctPort', { file: string; where: ConfigPath; label: string }> = {
+    authPort: { file: FILES.server, where: ['server', 'auth_port'], label: 'auth_port' },
+    acctPort: { file: FILES.server, where: ['server', 'acct_port'], label: 'acct_port' },
+  };
+  for (const [name, key] of Object.entries(ENV_OVERRIDES)) {
+    const value = env[name];
+    if (value === undefined || value === '') continue;
+    if (key === 'bind') {
+      const bind = validate(field(ipAddress), value.trim(), ENV, [name], problems);
+      if (bind !== undefined) overrides.bind = bind;
+      continue;
+    }
+    const checked = validate(envPort, value.trim(), ENV, [name], problems);
+    if (checked === undefined) continue;
+    overrides[key] = checked;
+    if (key !== 'httpPort') source[key] = { file: ENV, where: [name], label: name };
+  }
+  if (parsed === undefined) return undefined;
+  const server: ServerConfig = {
+    ...parsed,
+    ...overrides,
+    passwordKeyFile: parsed.passwordKeyFile === undefined ? undefined : path.resolve(configDir, parsed.passwordKeyFile),
+  };
+  if (server.authPort !== 0 && server.authPort === server.acctPort) {
+    const acct = source.acctPort;
+    problems.push({ file: acct.file, where: acct.where, reason: `must differ from the auth port (${source.authPort.label} is also ${server.authPort})` });
+  }
+  return server;
+}
+
+/** Orders problems by file, then by list entry; the order within an entry is the order they were found. */
+function sortProblems(problems: readonly Problem[]): Problem[] {
+  const entryIndex = (p: Problem) => (typeof p.where !== 'string' && typeof p.where[1] === 'number' ? p.where[1] : -1);
+  return problems
+    .map((p, order) => ({ p, order }))
+    .sort((a, b) => FILE_ORDER.indexOf(a.p.file) - FILE_ORDER.indexOf(b.p.file) || entryIndex(a.p) - entryIndex(b.p) || a.order - b.order)
+    .map(({ p }) => p);
+}

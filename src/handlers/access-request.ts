@@ -1,0 +1,74 @@
+/**
+ * Access-Request (RFC 2865 §4.1): credentials first, then the subscriber's status decides the profile. A refusal
+ * tells the subscriber the truth in Reply-Message ("suspended — contact …"), while "unknown user" and "wrong
+ * password" share one message so the reply does not reveal which usernames exist. Rejects are delayed.
+ */
+import { randomBytes } from 'node:crypto';
+import { selectProfile } from '../billing/profile.js';
+import type { Config, NasConfig } from '../config/index.js';
+import { authenticate, detectMethod } from '../radius/auth/authenticate.js';
+import { Code } from '../radius/codes.js';
+import type { ReplyAttribute } from '../radius/encode.js';
+import { stringAttribute, type RadiusRequest } from '../radius/packet.js';
+import type { Handler, HandlerResult } from '../radius/server.js';
+import type { SubscriberDirectory } from '../subscribers/directory.js';
+
+export interface AccessRequestDeps {
+  config: () => Config;
+  directory: SubscriberDirectory;
+  /** Simultaneous-use check (accounting issue); returns a refusal reason or undefined. */
+  sessionLimit?: (subscriberId: number, maxSessions: number) => string | undefined;
+}
+
+const BAD_CREDENTIALS = 'Invalid username or password';
+
+/** Class (RFC 2865 §5.25) echoed by the NAS in accounting: an opaque tag tying the session to this login. */
+function sessionTag(subscriberId: number): Buffer {
+  return Buffer.from(`rg1:${subscriberId}:${randomBytes(8).toString('hex')}`);
+}
+
+export function accessRequestHandler(deps: AccessRequestDeps): Handler<NasConfig> {
+  return (request: RadiusRequest, { client }): HandlerResult | undefined => {
+    const config = deps.config();
+    const nas = client.data;
+    const user = stringAttribute(request, 'User-Name');
+    const method = detectMethod(request);
+    const log = { user, method, code: 'Access-Request' };
+    const reject = (reason: string, message: string, extra: ReplyAttribute[] = []): HandlerResult => ({
+      code: Code.AccessReject,
+      attributes: [...extra, { name: 'Reply-Message', value: message }],
+      delayMs: config.server.rejectDelaySeconds * 1000,
+      log: { ...log, outcome: 'reject', reason },
+    });
+
+    // RFC 2865 §5.2/§5.3: both User-Password and CHAP-Password is an invalid request.
+    if (request.hasUserPassword && request.hasChapPassword) return undefined;
+    if (!user) return reject('no User-Name', BAD_CREDENTIALS);
+    const workspace = config.workspaceById.get(nas.workspace);
+    if (!workspace) return reject(`workspace ${nas.workspace} not configured`, 'Service unavailable');
+    const subscriber = deps.directory.find(nas.workspace, user);
+    if (!subscriber) return reject('unknown user', BAD_CREDENTIALS);
+
+    const auth = authenticate(request, user, client.secret.bytes, subscriber);
+    if (!auth.ok) return reject(auth.reason, BAD_CREDENTIALS, auth.attributes);
+
+    const plan = config.planByName.get(subscriber.plan);
+    const profile = selectProfile({
+      status: subscriber.status,
+      staticIp: subscriber.staticIp,
+      plan,
+      planName: subscriber.plan,
+      workspace,
+    });
+    if (profile.kind === 'refuse') return reject(profile.reason, profile.message);
+    if (plan && deps.sessionLimit) {
+      const refused = deps.sessionLimit(subscriber.id, plan.maxSessions);
+      if (refused) return reject(refused, `Already connected: at most ${plan.maxSessions} session(s) allowed for your plan`);
+    }
+    return {
+      code: Code.AccessAccept,
+      attributes: [...auth.attributes, ...profile.attributes, { name: 'Class', value: sessionTag(subscriber.id) }],
+      log: { ...log, outcome: 'accept', profile: profile.kind, status: subscriber.status },
+    };
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * The root logger. JSON lines by default, pretty when stdout is a terminal. Secrets are redacted by path and are
+ * also never passed to the logger in the first place: the redaction list is the second line of defence.
+ */
+import pino, { type Logger, type LevelWithSilent } from 'pino';
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  'password',
+  '*.password',
+  'secret',
+  '*.secret',
+  'token',
+  '*.token',
+  'attributes["User-Password"]',
+  'attributes["CHAP-Password"]',
+  'passwordEnc',
+  '*.passwordEnc',
+  'ntHash',
+  '*.ntHash',
+];
+
+export interface LoggerOptions {
+  level?: LevelWithSilent;
+  /** Write to this destination instead of stdout (tests). */
+  destination?: pino.DestinationStream;
+  pretty?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const base = {
+    level: options.level ?? 'info',
+    base: { service: 'radgate' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (options.destination) return pino(base, options.destination);
+  if (options.pretty ?? process.stdout.isTTY) {
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
+  }
+  return pino(base);
+}

@@ -1,0 +1,124 @@
+/**
+ * Credential checking for an Access-Request: finds which method the NAS used (PAP, CHAP, MS-CHAPv1, MS-CHAPv2),
+ * verifies it against what is stored (clear password and/or NT hash), and returns the method-specific reply
+ * attributes (MS-CHAP2-Success, MPPE keys, MS-CHAP-Error). Knows nothing of subscribers or billing.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Attr } from '../codes.js';
+import { VENDOR_MICROSOFT } from '../dictionary.js';
+import type { ReplyAttribute } from '../encode.js';
+import { rawAttribute, type RadiusRequest } from '../packet.js';
+import { verifyChap } from './chap.js';
+import { encryptMppeKey, makeSalts, mppeKeysV2, mschapV1MppeKeys } from './mppe.js';
+import { mschapError, ntPasswordHash, verifyMschapV1, verifyMschapV2 } from './mschap.js';
+import { hidePassword, unhidePassword } from './pap.js';
+
+export type AuthMethod = 'pap' | 'chap' | 'mschap1' | 'mschap2';
+
+export interface StoredCredentials {
+  /** Clear password bytes, when the store can produce them. */
+  password: Buffer | undefined;
+  /** MD4(UTF-16LE(password)). */
+  ntHash: Buffer;
+}
+
+export type AuthResult =
+  | { ok: true; method: AuthMethod; attributes: ReplyAttribute[] }
+  | { ok: false; method: AuthMethod | undefined; reason: string; attributes: ReplyAttribute[] };
+
+/** Which method a request uses; undefined when it carries no credentials we know. */
+export function detectMethod(request: RadiusRequest): AuthMethod | undefined {
+  if (request.hasUserPassword) return 'pap';
+  if (request.hasChapPassword) return 'chap';
+  if (Buffer.isBuffer(request.vendor['MS-CHAP2-Response'])) return 'mschap2';
+  if (Buffer.isBuffer(request.vendor['MS-CHAP-Response'])) return 'mschap1';
+  return undefined;
+}
+
+function ms(name: string, value: Buffer | number): ReplyAttribute {
+  return { name, value, vendor: VENDOR_MICROSOFT };
+}
+
+/** MS-CHAP usernames may carry a Windows domain (`DOMAIN\user`); the challenge hash uses the bare name (RFC 2759 §8.2). */
+function bareUserName(userName: string): string {
+  const slash = userName.lastIndexOf('\\');
+  return slash >= 0 ? userName.slice(slash + 1) : userName;
+}
+
+function equalSecret(a: Buffer, b: Buffer): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function authenticate(
+  request: RadiusRequest,
+  userName: string,
+  secret: Buffer,
+  stored: StoredCredentials,
+): AuthResult {
+  const method = detectMethod(request);
+  switch (method) {
+    case 'pap': {
+      const hidden = rawAttribute(request, Attr.UserPassword)!;
+      const given = unhidePassword(hidden, secret, request.authenticator);
+      if (!given) return { ok: false, method, reason: 'malformed User-Password', attributes: [] };
+      const ok = stored.password
+        ? equalSecret(given, stored.password)
+        : equalSecret(ntPasswordHash(given.toString('utf8')), stored.ntHash);
+      return ok ? { ok, method, attributes: [] } : { ok, method, reason: 'wrong password', attributes: [] };
+    }
+    case 'chap': {
+      if (!stored.password) {
+        return { ok: false, method, reason: 'CHAP needs the clear password; only an NT hash is stored', attributes: [] };
+      }
+      // RFC 2865 §2.2: the challenge is CHAP-Challenge when present, else the Request Authenticator.
+      const challenge = rawAttribute(request, Attr.ChapChallenge) ?? request.authenticator;
+      const ok = verifyChap(rawAttribute(request, Attr.ChapPassword)!, challenge, stored.password);
+      return ok ? { ok, method, attributes: [] } : { ok, method, reason: 'wrong password', attributes: [] };
+    }
+    case 'mschap2': {
+      const response = request.vendor['MS-CHAP2-Response'] as Buffer;
+      const challenge = request.vendor['MS-CHAP-Challenge'];
+      const ident = response[0] ?? 0;
+      if (!Buffer.isBuffer(challenge)) return { ok: false, method, reason: 'MS-CHAP-Challenge missing', attributes: [] };
+      const result = verifyMschapV2({ ntHash: stored.ntHash, userName: bareUserName(userName), authChallenge: challenge, response });
+      if (!result.ok) {
+        return { ok: false, method, reason: result.reason === 'NT-Response mismatch' ? 'wrong password' : result.reason, attributes: [ms('MS-CHAP-Error', mschapError(ident))] };
+      }
+      // RFC 3079 keys, RFC 2548 §2.4.2 salt-encrypted with the Request Authenticator; salts unique in the packet.
+      const { sendKey, recvKey } = mppeKeysV2(stored.ntHash, result.ntResponse);
+      const [sendSalt, recvSalt] = makeSalts(2) as [Buffer, Buffer];
+      return {
+        ok: true,
+        method,
+        attributes: [
+          ms('MS-CHAP2-Success', result.success),
+          ms('MS-MPPE-Send-Key', encryptMppeKey(sendKey, secret, request.authenticator, sendSalt)),
+          ms('MS-MPPE-Recv-Key', encryptMppeKey(recvKey, secret, request.authenticator, recvSalt)),
+          ms('MS-MPPE-Encryption-Policy', 1),
+          ms('MS-MPPE-Encryption-Types', 6),
+        ],
+      };
+    }
+    case 'mschap1': {
+      const response = request.vendor['MS-CHAP-Response'] as Buffer;
+      const challenge = request.vendor['MS-CHAP-Challenge'];
+      if (!Buffer.isBuffer(challenge)) return { ok: false, method, reason: 'MS-CHAP-Challenge missing', attributes: [] };
+      const result = verifyMschapV1({ ntHash: stored.ntHash, challenge, response });
+      if (!result.ok) {
+        return { ok: false, method, reason: result.reason === 'NT-Response mismatch' ? 'wrong password' : result.reason, attributes: [ms('MS-CHAP-Error', mschapError(response[0] ?? 0))] };
+      }
+      // RFC 2548 §2.4.1: MS-CHAP-MPPE-Keys, hidden like User-Password with the Request Authenticator.
+      return {
+        ok: true,
+        method,
+        attributes: [
+          ms('MS-CHAP-MPPE-Keys', hidePassword(mschapV1MppeKeys(stored.ntHash), secret, request.authenticator)),
+          ms('MS-MPPE-Encryption-Policy', 1),
+          ms('MS-MPPE-Encryption-Types', 6),
+        ],
+      };
+    }
+    default:
+      return { ok: false, method: undefined, reason: 'no credentials (User-Password, CHAP-Password or MS-CHAP)', attributes: [] };
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Duplicate detection (RFC 5080 §2.2.2). Key: source address, source port, Identifier. A retransmission (same key,
+ * same Request Authenticator) of a request already answered gets the cached reply byte for byte; one still in
+ * progress is dropped; the same key with a new authenticator is a new request. Entries live `windowMs`.
+ */
+import { timingSafeEqual } from 'node:crypto';
+
+interface Entry {
+  authenticator: Buffer;
+  /** undefined while the request is being processed. */
+  reply: Buffer | undefined;
+  expiresAt: number;
+}
+
+export type DedupeVerdict = { kind: 'new' } | { kind: 'in-progress' } | { kind: 'replay'; reply: Buffer };
+
+export class DuplicateCache {
+  // Map iteration order is insertion order, and every entry lives the same window: the oldest are always first.
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static key(address: string, port: number, identifier: number): string {
+    return `${address}|${port}|${identifier}`;
+  }
+
+  /** Look a request up; when it is new, remember it as in progress. */
+  check(key: string, authenticator: Buffer): DedupeVerdict {
+    const now = this.now();
+    this.expire(now);
+    const entry = this.entries.get(key);
+    if (entry && timingSafeEqual(entry.authenticator, authenticator)) {
+      return entry.reply ? { kind: 'replay', reply: entry.reply } : { kind: 'in-progress' };
+    }
+    if (entry) this.entries.delete(key);
+    this.entries.set(key, { authenticator: Buffer.from(authenticator), reply: undefined, expiresAt: now + this.windowMs });
+    return { kind: 'new' };
+  }
+
+  /** Record the reply sent for a request. */
+  complete(key: string, reply: Buffer): void {
+    const entry = this.entries.get(key);
+    if (entry) entry.reply = reply;
+  }
+
+  /** Forget a request that got no reply (dropped), so a retransmission is processed afresh. */
+  forget(key: string): void {
+    this.entries.delete(key);
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  private expire(now: number): void {
+    for (const [key, entry] of this.entries) {
+      if (entry.expiresAt > now) break;
+      this.entries.delete(key);
+    }
+  }
+}

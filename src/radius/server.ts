@@ -1,0 +1,309 @@
+/**
+ * The UDP server: datagram → client lookup → framing → authenticity → duplicate cache → decode → handler → reply.
+ * (docs/lifecycle.md draws it.) It knows nothing of subscribers or billing: handlers decide, it enforces the wire
+ * rules of radius.md §2. Every drop is counted by reason.
+ */
+import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
+import { isIPv6 } from 'node:net';
+import type { Logger } from '../log.js';
+import { verifyHashedRequestAuthenticator, verifyMessageAuthenticator, ZERO16 } from './authenticator.js';
+import type { Client, ClientRegistry } from './clients.js';
+import { Code } from './codes.js';
+import { DuplicateCache } from './dedupe.js';
+import { encodeResponse, type ReplyAttribute } from './encode.js';
+import { decodeAttributes, parseFrame, type Frame, type RadiusRequest } from './packet.js';
+
+export type Port = 'auth' | 'acct';
+
+export interface RequestContext<T> {
+  client: Client<T>;
+  port: Port;
+  source: { address: string; port: number };
+}
+
+/** What a handler decides. `undefined` means: send nothing (the NAS will retry). */
+export interface HandlerResult {
+  code: number;
+  attributes: ReplyAttribute[];
+  /** Hold the reply back this long (Access-Reject delay) without delaying anyone else. */
+  delayMs?: number;
+  /** One-line summary for the request log (never a secret). */
+  log: Record<string, unknown>;
+}
+
+export type Handler<T> = (
+  request: RadiusRequest,
+  context: RequestContext<T>,
+) => HandlerResult | undefined | Promise<HandlerResult | undefined>;
+
+export type DropReason =
+  | 'unknown-client'
+  | 'malformed'
+  | 'wrong-port'
+  | 'bad-authenticator'
+  | 'bad-message-authenticator'
+  | 'missing-message-authenticator'
+  | 'proxy-state-without-message-authenticator'
+  | 'duplicate-in-progress'
+  | 'no-handler'
+  | 'handler-declined'
+  | 'handler-error';
+
+export interface ServerStats {
+  received: number;
+  replied: number;
+  duplicatesResent: number;
+  dropped: Record<DropReason, number>;
+}
+
+export interface RadiusServerOptions<T> {
+  bind: string;
+  authPort: number;
+  acctPort: number;
+  clients: () => ClientRegistry<T>;
+  handlers: Partial<Record<number, Handler<T>>>;
+  duplicateWindowMs: number;
+  log: Logger;
+}
+
+const PORT_CODES: Record<Port, ReadonlySet<number>> = {
+  auth: new Set([Code.AccessRequest, Code.StatusServer]),
+  acct: new Set([Code.AccountingRequest, Code.StatusServer]),
+};
+
+/** Replies that must carry Message-Authenticator first (radius.md §2). */
+const MA_REPLY_CODES: ReadonlySet<number> = new Set([Code.AccessAccept, Code.AccessReject, Code.AccessChallenge]);
+
+export class RadiusServer<T> {
+  readonly stats: ServerStats = {
+    received: 0,
+    replied: 0,
+    duplicatesResent: 0,
+    dropped: {
+      'unknown-client': 0,
+      malformed: 0,
+      'wrong-port': 0,
+      'bad-authenticator': 0,
+      'bad-message-authenticator': 0,
+      'missing-message-authenticator': 0,
+      'proxy-state-without-message-authenticator': 0,
+      'duplicate-in-progress': 0,
+      'no-handler': 0,
+      'handler-declined': 0,
+      'handler-error': 0,
+    },
+  };
+  private readonly sockets: Partial<Record<Port, Socket>> = {};
+  private readonly dedupe: DuplicateCache;
+  private readonly pendingTimers = new Set<NodeJS.Timeout>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private lastUnknownLog = 0;
+
+  constructor(private readonly options: RadiusServerOptions<T>) {
+    this.dedupe = new DuplicateCache(options.duplicateWindowMs);
+  }
+
+  async start(): Promise<{ auth: number; acct: number }> {
+    const auth = await this.bind('auth', this.options.authPort);
+    const acct = await this.bind('acct', this.options.acctPort);
+    return { auth, acct };
+  }
+
+  /** Stop receiving; wait for in-flight requests and delayed replies to be sent. */
+  async stop(): Promise<void> {
+    const closing = Object.values(this.sockets).map(
+      (socket) =>
+        new Promise<void>((resolve) => {
+          socket.removeAllListeners('message');
+          resolve();
+        }),
+    );
+    await Promise.all(closing);
+    await Promise.allSettled([...this.inFlight]);
+    while (this.pendingTimers.size > 0) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of Object.values(this.sockets)) socket.close();
+  }
+
+  private bind(port: Port, portNumber: number): Promise<number> {
+    const socket = dgram.createSocket({ type: isIPv6(this.options.bind) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    this.sockets[port] = socket;
+    socket.on('message', (msg, rinfo) => this.receive(port, socket, msg, rinfo));
+    socket.on('error', (err) => this.options.log.error({ err, port }, 'RADIUS socket error'));
+    return new Promise((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(portNumber, this.options.bind, () => {
+        socket.off('error', reject);
+        resolve(socket.address().port);
+      });
+    });
+  }
+
+  private drop(reason: DropReason, details?: Record<string, unknown>): void {
+    this.stats.dropped[reason]++;
+    if (reason === 'unknown-client') {
+      // Rate-limited: a misconfigured router or a scan must not flood the log.
+      const now = Date.now();
+      if (now - this.lastUnknownLog < 10_000) return;
+      this.lastUnknownLog = now;
+      this.options.log.warn({ ...details, dropped: this.stats.dropped[reason] }, 'dropped datagram from unknown client');
+      return;
+    }
+    this.options.log.debug({ ...details, reason }, 'dropped datagram');
+  }
+
+  private receive(port: Port, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    this.stats.received++;
+    const client = this.options.clients().lookup(rinfo.address);
+    if (!client) return this.drop('unknown-client', { source: rinfo.address });
+    const parsed = parseFrame(msg);
+    if (!parsed.ok) return this.drop('malformed', { nas: client.name, why: parsed.reason });
+    const frame = parsed.frame;
+    if (!PORT_CODES[port].has(frame.code)) return this.drop('wrong-port', { nas: client.name, code: frame.code, port });
+    const rejected = this.checkAuthenticity(client, frame);
+    if (rejected) return this.drop(rejected, { nas: client.name, code: frame.code });
+
+    const key = `${port}|${rinfo.address}|${rinfo.port}|${frame.identifier}`;
+    const verdict = this.dedupe.check(key, frame.authenticator);
+    if (verdict.kind === 'replay') {
+      this.stats.duplicatesResent++;
+      socket.send(verdict.reply, rinfo.port, rinfo.address);
+      return;
+    }
+    if (verdict.kind === 'in-progress') return this.drop('duplicate-in-progress', { nas: client.name });
+
+    const work = this.process(port, socket, client, frame, rinfo, key);
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  /** BlastRADIUS and authenticator rules (radius.md §2); returns why to drop, or undefined. */
+  private checkAuthenticity(client: Client<T>, frame: Frame): DropReason | undefined {
+    const secret = client.secret.bytes;
+    const hasMa = frame.maValueOffset >= 0;
+    switch (frame.code) {
+      case Code.AccessRequest: {
+        if (hasMa) {
+          if (!verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)) {
+            return 'bad-message-authenticator';
+          }
+        } else {
+          if (this.requiresMa(client)) return 'missing-message-authenticator';
+          if (frame.proxyStates.length > 0 && this.limitsProxyState(client)) {
+            return 'proxy-state-without-message-authenticator';
+          }
+        }
+        this.learn(client, frame);
+        return undefined;
+      }
+      case Code.StatusServer:
+        // RFC 5997 §3: Status-Server without a valid Message-Authenticator is discarded.
+        if (!hasMa) return 'missing-message-authenticator';
+        return verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)
+          ? undefined
+          : 'bad-message-authenticator';
+      case Code.AccountingRequest:
+        // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and secret.
+        if (!verifyHashedRequestAuthenticator(frame.packet, secret)) return 'bad-authenticator';
+        if (hasMa && !verifyMessageAuthenticator(frame.packet, frame.maValueOffset, ZERO16, secret)) {
+          return 'bad-message-authenticator';
+        }
+        return undefined;
+      default:
+        return 'wrong-port';
+    }
+  }
+
+  private requiresMa(client: Client<T>): boolean {
+    if (client.requireMessageAuthenticator === 'yes') return true;
+    return client.requireMessageAuthenticator === 'auto' && client.learned.requireMa === true;
+  }
+
+  private limitsProxyState(client: Client<T>): boolean {
+    if (client.limitProxyState === 'yes') return true;
+    return client.limitProxyState === 'auto' && client.learned.limitProxyState !== false;
+  }
+
+  /** `auto` mode: a verified Access-Request decides (FreeRADIUS 3.2.5 semantics). */
+  private learn(client: Client<T>, frame: Frame): void {
+    const hasMa = frame.maValueOffset >= 0;
+    if (client.requireMessageAuthenticator === 'auto' && hasMa && client.learned.requireMa !== true) {
+      client.learned.requireMa = true;
+      this.options.log.info({ nas: client.name }, 'NAS sends Message-Authenticator: now required from it');
+    }
+    if (client.limitProxyState === 'auto' && client.learned.limitProxyState === undefined) {
+      // A first request with Proxy-State and no MA comes from a proxy that cannot sign: do not limit it.
+      client.learned.limitProxyState = hasMa || frame.proxyStates.length === 0;
+      if (!client.learned.limitProxyState) {
+        this.options.log.warn({ nas: client.name }, 'NAS proxies without Message-Authenticator: Proxy-State not limited');
+      }
+    }
+  }
+
+  private async process(
+    port: Port,
+    socket: Socket,
+    client: Client<T>,
+    frame: Frame,
+    rinfo: RemoteInfo,
+    key: string,
+  ): Promise<void> {
+    const started = process.hrtime.bigint();
+    let request: RadiusRequest;
+    try {
+      request = decodeAttributes(frame);
+    } catch (err) {
+      this.dedupe.forget(key);
+      return this.drop('malformed', { nas: client.name, why: (err as Error).message });
+    }
+    const handler = this.options.handlers[frame.code];
+    if (!handler) {
+      this.dedupe.forget(key);
+      return this.drop('no-handler', { nas: client.name, code: frame.code });
+    }
+    let result: HandlerResult | undefined;
+    try {
+      result = await handler(request, { client, port, source: { address: rinfo.address, port: rinfo.port } });
+    } catch (err) {
+      this.dedupe.forget(key);
+      this.stats.dropped['handler-error']++;
+      this.options.log.error({ err, nas: client.name, code: frame.code }, 'handler failed; no reply sent');
+      return;
+    }
+    if (!result) {
+      this.dedupe.forget(key);
+      this.stats.dropped['handler-declined']++;
+      return;
+    }
+    let reply: Buffer;
+    try {
+      reply = encodeResponse({
+        code: result.code,
+        request: frame,
+        attributes: result.attributes,
+        secret: client.secret,
+        messageAuthenticator: MA_REPLY_CODES.has(result.code) || frame.code === Code.StatusServer,
+      });
+    } catch (err) {
+      this.dedupe.forget(key);
+      this.stats.dropped['handler-error']++;
+      this.options.log.error({ err, nas: client.name, ...result.log }, 'reply could not be encoded; no reply sent');
+      return;
+    }
+    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
+    this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    const send = () => {
+      this.dedupe.complete(key, reply);
+      this.stats.replied++;
+      socket.send(reply, rinfo.port, rinfo.address);
+    };
+    if (result.delayMs && result.delayMs > 0) {
+      const timer = setTimeout(() => {
+        this.pendingTimers.delete(timer);
+        send();
+      }, result.delayMs);
+      this.pendingTimers.add(timer);
+    } else {
+      send();
+    }
+  }
+}

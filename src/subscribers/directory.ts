@@ -1,0 +1,134 @@
+/**
+ * The in-memory subscriber directory: authentication never waits for the database. Loaded in full at start,
+ * refreshed row by row on `radgate_subscribers` notifications (LISTEN/NOTIFY on PostgreSQL, in-process on PGlite),
+ * and by a periodic poll on `updated_at` as the safety net for a missed notification.
+ */
+import { and, eq, gte, isNull } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/client.js';
+import { subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { ntPasswordHash } from '../radius/auth/mschap.js';
+import { SUBSCRIBER_CHANNEL } from './service.js';
+import type { PasswordVault } from './vault.js';
+
+/** What authentication needs of a subscriber, ready to use. */
+export interface DirectoryEntry {
+  readonly id: number;
+  readonly workspaceId: string;
+  readonly username: string;
+  readonly accountNumber: string;
+  readonly plan: string;
+  readonly status: SubscriberStatus;
+  readonly staticIp: string | null;
+  /** Clear-text password (UTF-8) when stored encrypted; absent for NT-hash-only subscribers. */
+  readonly password: Buffer | undefined;
+  readonly ntHash: Buffer;
+}
+
+export interface DirectoryOptions {
+  database: DatabaseHandle;
+  vault: PasswordVault;
+  log: Logger;
+  /** Safety-net poll interval, ms (default 5000). */
+  pollIntervalMs?: number;
+}
+
+const key = (workspaceId: string, username: string) => `${workspaceId}\u0000${username}`;
+/** A write's updated_at is its transaction's start: look back far enough to catch slow transactions. */
+const POLL_LOOKBACK_MS = 60_000;
+
+export class SubscriberDirectory {
+  private readonly byName = new Map<string, DirectoryEntry>();
+  private readonly byId = new Map<number, DirectoryEntry>();
+  private timer: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private lastPollStart = 0;
+  private chain: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: DirectoryOptions) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  find(workspaceId: string, username: string): DirectoryEntry | undefined {
+    return this.byName.get(key(workspaceId, username));
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.options.database.listen(SUBSCRIBER_CHANNEL, (payload) => {
+      // Payload: the changed subscriber's id, or `*` after a bulk change.
+      const id = Number(payload);
+      if (payload === '*') void this.serial(() => this.poll());
+      else if (Number.isSafeInteger(id)) void this.serial(() => this.reloadOne(id));
+    });
+    this.lastPollStart = Date.now();
+    const rows = await this.options.database.db.select().from(subscribers).where(isNull(subscribers.deletedAt));
+    for (const row of rows) this.apply(row);
+    this.options.log.info({ subscribers: this.size }, 'subscriber directory loaded');
+    this.timer = setInterval(() => void this.serial(() => this.poll()), this.options.pollIntervalMs ?? 5000);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.unlisten?.().catch(() => {});
+    await this.chain;
+  }
+
+  /** Re-read one subscriber now (used after a local write and on notification). */
+  refresh(id: number): Promise<void> {
+    return this.serial(() => this.reloadOne(id));
+  }
+
+  private serial(task: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(task).catch((err) => this.options.log.error({ err }, 'subscriber directory refresh failed'));
+    return this.chain;
+  }
+
+  private async reloadOne(id: number): Promise<void> {
+    const [row] = await this.options.database.db.select().from(subscribers).where(eq(subscribers.id, id));
+    if (row) this.apply(row);
+  }
+
+  private async poll(): Promise<void> {
+    const since = new Date(this.lastPollStart - POLL_LOOKBACK_MS);
+    this.lastPollStart = Date.now();
+    const rows = await this.options.database.db.select().from(subscribers).where(and(gte(subscribers.updatedAt, since)));
+    for (const row of rows) this.apply(row);
+  }
+
+  private apply(row: SubscriberRow): void {
+    const previous = this.byId.get(row.id);
+    if (previous) {
+      this.byId.delete(row.id);
+      this.byName.delete(key(previous.workspaceId, previous.username));
+    }
+    if (row.deletedAt) return;
+    let entry: DirectoryEntry;
+    try {
+      entry = this.toEntry(row);
+    } catch (err) {
+      this.options.log.error({ err, subscriber: row.username, workspace: row.workspaceId }, 'subscriber skipped');
+      return;
+    }
+    this.byId.set(row.id, entry);
+    this.byName.set(key(row.workspaceId, row.username), entry);
+  }
+
+  private toEntry(row: SubscriberRow): DirectoryEntry {
+    const password = row.passwordEnc ? this.options.vault.decrypt(row.passwordEnc) : undefined;
+    const ntHash = password !== undefined ? ntPasswordHash(password) : Buffer.from(row.ntHash ?? '', 'hex');
+    return {
+      id: row.id,
+      workspaceId: row.workspaceId,
+      username: row.username,
+      accountNumber: row.accountNumber,
+      plan: row.plan,
+      status: row.status,
+      staticIp: row.staticIp,
+      password: password !== undefined ? Buffer.from(password, 'utf8') : undefined,
+      ntHash,
+    };
+  }
+}

@@ -1,0 +1,236 @@
+/**
+ * Subscriber records: validation and every write, used by the CLI (and later the admin API). Each write notifies
+ * `radgate_subscribers` with the id so every running instance refreshes its in-memory directory at once.
+ */
+import { isIPv4 } from 'node:net';
+import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/client.js';
+import { SUBSCRIBER_STATUSES, subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
+import { RadgateError } from '../errors.js';
+import type { PasswordVault } from './vault.js';
+
+export const SUBSCRIBER_CHANNEL = 'radgate_subscribers';
+
+export interface SubscriberCatalog {
+  hasWorkspace(id: string): boolean;
+  hasPlan(name: string): boolean;
+}
+
+export interface NewSubscriber {
+  workspaceId: string;
+  username: string;
+  accountNumber: string;
+  plan: string;
+  /** Either the password (stored encrypted) or its NT hash (32 hex digits): PAP and MS-CHAP only. */
+  password?: string | undefined;
+  ntHash?: string | undefined;
+  staticIp?: string | undefined;
+  status?: SubscriberStatus | undefined;
+}
+
+/** What the CLI and API show: never a password or hash. */
+export type SubscriberSummary = Omit<SubscriberRow, 'passwordEnc' | 'ntHash'> & { credential: 'password' | 'nt-hash' };
+
+export function summarise(row: SubscriberRow): SubscriberSummary {
+  const { passwordEnc, ntHash: _ntHash, ...rest } = row;
+  return { ...rest, credential: passwordEnc ? 'password' : 'nt-hash' };
+}
+
+const USERNAME = /^[^\s\x00-\x1f\x7f]{1,253}$/;
+const NT_HASH = /^[0-9a-fA-F]{32}$/;
+
+/** Field-level validation; returns `field: reason` problems (empty when valid). */
+export function validateSubscriber(input: NewSubscriber, catalog: SubscriberCatalog): string[] {
+  const problems: string[] = [];
+  if (!catalog.hasWorkspace(input.workspaceId)) problems.push(`workspace: unknown workspace "${input.workspaceId}"`);
+  if (!USERNAME.test(input.username)) problems.push('username: 1–253 characters, no spaces or control characters');
+  if (!/^[^\s\x00-\x1f\x7f]{1,64}$/.test(input.accountNumber)) problems.push('account: 1–64 characters, no spaces');
+  if (!catalog.hasPlan(input.plan)) problems.push(`plan: unknown plan "${input.plan}" (not in plans.yaml)`);
+  problems.push(...validateSecret(input));
+  if (input.staticIp !== undefined && !isIPv4(input.staticIp)) problems.push(`static_ip: "${input.staticIp}" is not an IPv4 address`);
+  if (input.status !== undefined && !SUBSCRIBER_STATUSES.includes(input.status)) {
+    problems.push(`status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
+  }
+  return problems;
+}
+
+/** The credential fields alone: a password or an NT hash, not both. */
+export function validateSecret(input: { password?: string | undefined; ntHash?: string | undefined }): string[] {
+  const problems: string[] = [];
+  if (input.password === undefined && input.ntHash === undefined) problems.push('password: a password or an NT hash is required');
+  if (input.password !== undefined && input.ntHash !== undefined) problems.push('password: give a password or an NT hash, not both');
+  if (input.password !== undefined && (input.password.length < 1 || input.password.length > 128)) {
+    problems.push('password: 1–128 characters (RADIUS carries at most 128)');
+  }
+  if (input.ntHash !== undefined && !NT_HASH.test(input.ntHash)) problems.push('nt_hash: 32 hexadecimal digits');
+  return problems;
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
+    if ((e as { code?: string }).code === '23505') return true;
+  }
+  return false;
+}
+
+export class SubscriberService {
+  constructor(
+    private readonly database: DatabaseHandle,
+    private readonly vault: PasswordVault,
+    private readonly catalog: SubscriberCatalog,
+  ) {}
+
+  private get db() {
+    return this.database.db;
+  }
+
+  private async changed(id: number): Promise<void> {
+    await this.database.notify(SUBSCRIBER_CHANNEL, String(id));
+  }
+
+  private credentials(input: { password?: string | undefined; ntHash?: string | undefined }) {
+    return input.password !== undefined
+      ? { passwordEnc: this.vault.encrypt(input.password), ntHash: null }
+      : { passwordEnc: null, ntHash: input.ntHash!.toLowerCase() };
+  }
+
+  async add(input: NewSubscriber): Promise<SubscriberRow> {
+    const problems = validateSubscriber(input, this.catalog);
+    if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
+    try {
+      const [row] = await this.db
+        .insert(subscribers)
+        .values({
+          workspaceId: input.workspaceId,
+          username: input.username,
+          accountNumber: input.accountNumber,
+          plan: input.plan,
+          staticIp: input.staticIp ?? null,
+          status: input.status ?? 'active',
+          ...this.credentials(input),
+        })
+        .returning();
+      await this.changed(row!.id);
+      return row!;
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new RadgateError(
+          'SUBSCRIBER_EXISTS',
+          `workspace ${input.workspaceId} already has username "${input.username}" or account "${input.accountNumber}"`,
+        );
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * Insert many subscribers in one transaction, chunked. Returns the indexes of those whose username or account
+   * already exists; with `allOrNothing` any clash rolls everything back.
+   */
+  async addMany(list: readonly NewSubscriber[], allOrNothing: boolean): Promise<number[]> {
+    for (const [i, input] of list.entries()) {
+      const problems = validateSubscriber(input, this.catalog);
+      if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', `entry ${i + 1}: ${problems.join('; ')}`);
+    }
+    const clashes: number[] = [];
+    const rollback = new Error('rollback');
+    try {
+      await this.db.transaction(async (tx) => {
+        for (let start = 0; start < list.length; start += 1000) {
+          const chunk = list.slice(start, start + 1000);
+          const inserted = await tx
+            .insert(subscribers)
+            .values(
+              chunk.map((input) => ({
+                workspaceId: input.workspaceId,
+                username: input.username,
+                accountNumber: input.accountNumber,
+                plan: input.plan,
+                staticIp: input.staticIp ?? null,
+                status: input.status ?? 'active',
+                ...this.credentials(input),
+              })),
+            )
+            .onConflictDoNothing()
+            .returning({ workspaceId: subscribers.workspaceId, username: subscribers.username });
+          const got = new Set(inserted.map((r) => `${r.workspaceId}\u0000${r.username}`));
+          chunk.forEach((s, j) => {
+            if (!got.has(`${s.workspaceId}\u0000${s.username}`)) clashes.push(start + j);
+          });
+        }
+        if (allOrNothing && clashes.length > 0) throw rollback;
+      });
+    } catch (err) {
+      if (err !== rollback) throw err;
+      return clashes;
+    }
+    await this.database.notify(SUBSCRIBER_CHANNEL, '*');
+    return clashes;
+  }
+
+  async find(workspaceId: string, username: string): Promise<SubscriberRow | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(subscribers)
+      .where(and(eq(subscribers.workspaceId, workspaceId), eq(subscribers.username, username), isNull(subscribers.deletedAt)));
+    return row;
+  }
+
+  async get(workspaceId: string, username: string): Promise<SubscriberRow> {
+    const row = await this.find(workspaceId, username);
+    if (!row) throw new RadgateError('SUBSCRIBER_NOT_FOUND', `no subscriber "${username}" in workspace ${workspaceId}`);
+    return row;
+  }
+
+  async list(filter: { workspaceId?: string; status?: SubscriberStatus; plan?: string; limit?: number; offset?: number } = {}) {
+    const conditions: SQL[] = [isNull(subscribers.deletedAt)];
+    if (filter.workspaceId) conditions.push(eq(subscribers.workspaceId, filter.workspaceId));
+    if (filter.status) conditions.push(eq(subscribers.status, filter.status));
+    if (filter.plan) conditions.push(eq(subscribers.plan, filter.plan));
+    return this.db
+      .select()
+      .from(subscribers)
+      .where(and(...conditions))
+      .orderBy(asc(subscribers.workspaceId), asc(subscribers.username))
+      .limit(filter.limit ?? 1000)
+      .offset(filter.offset ?? 0);
+  }
+
+  private async update(workspaceId: string, username: string, values: Partial<typeof subscribers.$inferInsert>) {
+    const current = await this.get(workspaceId, username);
+    const [row] = await this.db
+      .update(subscribers)
+      .set({ ...values, updatedAt: new Date() })
+      .where(eq(subscribers.id, current.id))
+      .returning();
+    await this.changed(current.id);
+    return row!;
+  }
+
+  async setPassword(workspaceId: string, username: string, secret: { password?: string; ntHash?: string }) {
+    const problems = validateSecret(secret);
+    if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
+    return this.update(workspaceId, username, this.credentials(secret));
+  }
+
+  async setPlan(workspaceId: string, username: string, plan: string) {
+    if (!this.catalog.hasPlan(plan)) throw new RadgateError('PLAN_UNKNOWN', `unknown plan "${plan}" (not in plans.yaml)`);
+    return this.update(workspaceId, username, { plan });
+  }
+
+  async setStatus(workspaceId: string, username: string, status: SubscriberStatus, reason?: string) {
+    if (!SUBSCRIBER_STATUSES.includes(status)) {
+      throw new RadgateError('SUBSCRIBER_INVALID', `status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
+    }
+    return this.update(workspaceId, username, { status, statusReason: reason ?? null });
+  }
+
+  async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {
+    if (staticIp !== null && !isIPv4(staticIp)) throw new RadgateError('SUBSCRIBER_INVALID', `static_ip: "${staticIp}" is not an IPv4 address`);
+    return this.update(workspaceId, username, { staticIp });
+  }
+
+  async delete(workspaceId: string, username: string) {
+    return this.update(workspaceId, username, { deletedAt: new Date() });
+  }
+}
