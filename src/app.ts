@@ -3,6 +3,7 @@
  * `startRadgate` returns a handle whose `stop()` shuts everything down in order; it never exits the process.
  */
 import path from 'node:path';
+import { Hono } from 'hono';
 import { loadConfig, type Config, type NasConfig } from './config/index.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createHandlers } from './handlers/index.js';
@@ -12,6 +13,7 @@ import { makeSecret } from './radius/encode.js';
 import { RadiusServer } from './radius/server.js';
 import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
+import { listen } from './web/http.js';
 
 export interface Environment {
   configDir: string;
@@ -51,7 +53,7 @@ export interface Radgate {
   readonly database: DatabaseHandle;
   readonly directory: SubscriberDirectory;
   readonly radius: RadiusServer<NasConfig>;
-  readonly ports: { auth: number; acct: number };
+  readonly ports: { auth: number; acct: number; http: number };
   stop(): Promise<void>;
 }
 
@@ -81,8 +83,19 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,
     });
-    const ports = await radius.start();
+    const radiusPorts = await radius.start();
     cleanup.push(() => radius.stop());
+
+    // The main web app: admin API under /api/v1, reminder pages. Each feature mounts its routes here.
+    const web = new Hono();
+    web.onError((err, c) => {
+      log.error({ err, path: c.req.path }, 'unhandled HTTP error');
+      return c.json({ error: 'internal error' }, 500);
+    });
+    const http = await listen(web, { bind: config.server.bind, port: config.server.httpPort });
+    cleanup.push(() => http.close());
+
+    const ports = { ...radiusPorts, http: http.port };
     log.info({ bind: config.server.bind, ...ports, nas: config.nas.length }, 'radgate listening');
     return { config, database, directory, radius, ports, stop: unwind };
   } catch (err) {

@@ -6,7 +6,7 @@
  * is a soft delete (`deleted_at` set) so the change reaches every instance and the record stays for audit.
  */
 import { sql } from 'drizzle-orm';
-import { bigserial, index, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** Subscriber status. The billing state machine adds `due_soon` and `grace`. */
 export const SUBSCRIBER_STATUSES = ['active', 'due_soon', 'grace', 'expired', 'suspended', 'disabled'] as const;
@@ -40,3 +40,40 @@ export const subscribers = pgTable(
 
 export type SubscriberRow = typeof subscribers.$inferSelect;
 export type NewSubscriberRow = typeof subscribers.$inferInsert;
+
+/**
+ * The enforcement outbox (issue: enforcement): one row per change that live sessions must feel (a billing
+ * transition, a plan change, an operator action). Written in the same transaction as the change, so nothing is
+ * lost; claimed by workers with FOR UPDATE SKIP LOCKED and a lease (`claimedUntil`) so several radgate instances
+ * never act on one job twice, and a crashed worker's job is picked up again when its lease runs out.
+ */
+export const ENFORCEMENT_JOB_STATES = ['pending', 'running', 'done', 'failed'] as const;
+export type EnforcementJobState = (typeof ENFORCEMENT_JOB_STATES)[number];
+
+export const enforcementJobs = pgTable(
+  'enforcement_jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    subscriberId: bigint('subscriber_id', { mode: 'number' }).notNull(),
+    workspaceId: text('workspace_id').notNull(),
+    /** What changed: `status` (billing/operator transition), `plan`, `manual` (radgate enforce USER). */
+    kind: text('kind').notNull(),
+    fromStatus: text('from_status'),
+    toStatus: text('to_status'),
+    reason: text('reason'),
+    state: text('state').$type<EnforcementJobState>().notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }).notNull().defaultNow(),
+    claimedBy: text('claimed_by'),
+    claimedUntil: timestamp('claimed_until', { withTimezone: true }),
+    outcome: text('outcome'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [
+    index('enforcement_jobs_due').on(t.state, t.nextAttemptAt),
+    index('enforcement_jobs_subscriber').on(t.subscriberId, t.createdAt),
+  ],
+);
+
+export type EnforcementJobRow = typeof enforcementJobs.$inferSelect;
