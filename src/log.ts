@@ -26,6 +26,8 @@ export interface LoggerOptions {
   /** Write to this destination instead of stdout (tests). */
   destination?: pino.DestinationStream;
   pretty?: boolean;
+  /** File descriptor for pretty output (1 = stdout, 2 = stderr). */
+  prettyFd?: 1 | 2;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -37,7 +39,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   };
   if (options.destination) return pino(base, options.destination);
   if (options.pretty ?? process.stdout.isTTY) {
-    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true } } });
+    return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: options.prettyFd ?? 1 } } });
   }
   return pino(base);
 }

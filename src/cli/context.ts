@@ -9,7 +9,8 @@ import { PasswordVault } from '../subscribers/vault.js';
 
 export class CliContext {
   readonly env: Environment = environment();
-  readonly log: Logger = createLogger({ level: 'warn', destination: process.stderr as unknown as import('pino').DestinationStream });
+  // Tools talk to a person: warnings go to stderr, readable.
+  readonly log: Logger = createLogger({ level: 'warn', pretty: true, prettyFd: 2 });
   private config?: Config;
   private database?: DatabaseHandle;
 

@@ -98,14 +98,16 @@ async function openPostgresClient(
       await client.notify(channel, payload);
     },
     async migrate() {
-      // Several instances may start together: serialise migrations on an advisory lock held by one connection.
-      const reserved = await client.reserve();
+      const run = () => migratePostgres(db as unknown as Parameters<typeof migratePostgres>[0], { migrationsFolder: MIGRATIONS_DIR });
+      if (kind === 'pglite-shared') return run(); // one server owns that database; nothing to race with
+      // Several instances may start together: one connection holds an advisory lock while the pool migrates.
+      const holder = await client.reserve();
       try {
-        await reserved`select pg_advisory_lock(hashtext('radgate:migrate'))`;
-        await migratePostgres(drizzlePostgres(reserved as unknown as postgres.Sql), { migrationsFolder: MIGRATIONS_DIR });
+        await holder`select pg_advisory_lock(hashtext('radgate:migrate'))`;
+        await run();
       } finally {
-        await reserved`select pg_advisory_unlock(hashtext('radgate:migrate'))`.catch(() => {});
-        reserved.release();
+        await holder`select pg_advisory_unlock(hashtext('radgate:migrate'))`.catch(() => {});
+        holder.release();
       }
     },
     async close() {
