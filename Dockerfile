@@ -4,6 +4,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY bench ./bench
+COPY bin ./bin
 RUN npm ci --no-audit --no-fund && npm run build
 
 FROM node:20-bookworm-slim
@@ -19,6 +20,7 @@ RUN mkdir -p /var/lib/radgate && chown node:node /var/lib/radgate
 USER node
 VOLUME ["/etc/radgate", "/var/lib/radgate"]
 EXPOSE 1812/udp 1813/udp 8080/tcp
-HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "bin/radgate.js", "check-config"]
+# /healthz on the operations listener (127.0.0.1:9812 inside the container by default).
+HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:9812/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/radgate.js"]
 CMD ["start"]

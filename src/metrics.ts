@@ -1,0 +1,93 @@
+/**
+ * Prometheus metrics (prom-client). One registry per radgate instance; subsystems record through the small
+ * functions here, and gauges that reflect state (sessions, subscribers, job queue) are computed at scrape time.
+ */
+import client from 'prom-client';
+import type { DropReason, HandlerResult, RadiusObserver } from './radius/server.js';
+import { CODE_NAMES } from './radius/codes.js';
+
+/** Reject reasons folded into a bounded set of label values. */
+export function rejectReasonLabel(reason: unknown): string {
+  const text = String(reason ?? '');
+  if (text === 'unknown user') return 'unknown-user';
+  if (text === 'wrong password') return 'wrong-password';
+  if (text === 'suspended' || text === 'disabled') return text;
+  if (text.startsWith('plan ')) return 'plan-not-configured';
+  if (text.startsWith('CHAP needs')) return 'chap-needs-password';
+  if (/session/i.test(text)) return 'session-limit';
+  if (text.startsWith('no credentials')) return 'no-credentials';
+  if (text.startsWith('no User-Name')) return 'no-user-name';
+  if (/MS-CHAP|User-Password|LM-Response/.test(text)) return 'malformed-credentials';
+  return 'other';
+}
+
+export class Metrics {
+  readonly registry = new client.Registry();
+
+  readonly requests = new client.Counter({
+    name: 'radgate_radius_requests_total',
+    help: 'RADIUS requests answered, by NAS, request code and outcome (accept, reject, alive, accounted)',
+    labelNames: ['nas', 'code', 'outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dropped = new client.Counter({
+    name: 'radgate_radius_dropped_total',
+    help: 'Datagrams dropped without a reply, by NAS (unknown for unknown sources) and reason',
+    labelNames: ['nas', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly duplicates = new client.Counter({
+    name: 'radgate_radius_duplicates_resent_total',
+    help: 'Retransmissions answered from the duplicate cache',
+    labelNames: ['nas'] as const,
+    registers: [this.registry],
+  });
+
+  readonly latency = new client.Histogram({
+    name: 'radgate_radius_request_duration_seconds',
+    help: 'Time from datagram to reply decision, by request code',
+    labelNames: ['code'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+
+  readonly configReloads = new client.Counter({
+    name: 'radgate_config_reloads_total',
+    help: 'Configuration reloads, by result (applied, refused)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    client.collectDefaultMetrics({ register: this.registry, prefix: 'radgate_' });
+  }
+
+  /** A gauge whose value is computed at scrape time. */
+  gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (set: (labels: Record<L, string>, value: number) => void) => Promise<void> | void): void {
+    const gauge: client.Gauge<L> = new client.Gauge<L>({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      async collect() {
+        gauge.reset();
+        await collect((labels, value) => gauge.set(labels as Partial<Record<L, string | number>>, value));
+      },
+    });
+  }
+
+  radiusObserver(): RadiusObserver {
+    return {
+      dropped: (reason: DropReason, nas) => this.dropped.inc({ nas: nas ?? 'unknown', reason }),
+      duplicateResent: (nas) => this.duplicates.inc({ nas }),
+      replied: (nas, requestCode, result: HandlerResult, seconds) => {
+        const code = CODE_NAMES[requestCode] ?? String(requestCode);
+        const outcome = String(result.log.outcome ?? 'answered');
+        this.requests.inc({ nas, code, outcome, reason: outcome === 'reject' ? rejectReasonLabel(result.log.reason) : '' });
+        this.latency.observe({ code }, seconds);
+      },
+    };
+  }
+}
