@@ -7,6 +7,10 @@ import { Hono } from 'hono';
 import { loadConfig, type Config, type NasConfig } from './config/index.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createHandlers } from './handlers/index.js';
+import { accountingRequestHandler } from './handlers/accounting-request.js';
+import { Sessions } from './sessions/service.js';
+import { Enforcement } from './enforce/service.js';
+import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
 import { makeSecret } from './radius/encode.js';
@@ -14,6 +18,14 @@ import { RadiusServer } from './radius/server.js';
 import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
 import { listen } from './web/http.js';
+import { BillingEvaluator } from './billing/evaluator.js';
+import { BillingService, databaseClock } from './billing/service.js';
+import { SubscriberService } from './subscribers/service.js';
+import { createAdminApi } from './web/admin/app.js';
+import { createCaptiveApp, createReminderRoutes, LinkKeyRing } from './web/reminder/index.js';
+import { Metrics } from './metrics.js';
+import { opsApp } from './web/ops.js';
+import { ConfigError } from './config/index.js';
 
 export interface Environment {
   configDir: string;
@@ -48,18 +60,35 @@ export function clientDefinitions(config: Config): ClientDefinition<NasConfig>[]
   }));
 }
 
+export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
+
 export interface Radgate {
+  /** The configuration in force (replaced by a successful reload). */
   readonly config: Config;
+  readonly metrics: Metrics;
+  /** Re-read the configuration; a valid one replaces the old atomically, an invalid one is refused. */
+  reload(): Promise<ReloadResult>;
   readonly database: DatabaseHandle;
   readonly directory: SubscriberDirectory;
+  /** Live sessions (accounting, simultaneous use, stale sweep). */
+  readonly sessions: Sessions;
+  /** Enforcement workers (CoA → Disconnect → RouterOS API for each subscriber change). */
+  readonly enforcement: Enforcement;
   readonly radius: RadiusServer<NasConfig>;
-  readonly ports: { auth: number; acct: number; http: number };
+  readonly ports: { auth: number; acct: number; http: number; metrics: number; captive: number };
+  /** Keys of reminder links (configured, or generated in the data dir). */
+  readonly linkKeys: LinkKeyRing;
+  /** Billing writes (payments, promises, overrides), each applied at once. */
+  readonly billing: BillingService;
+  /** The periodic billing run (every server.billing_interval). */
+  readonly evaluator: BillingEvaluator;
   stop(): Promise<void>;
 }
 
 export async function startRadgate(env: Environment, log: Logger, processEnv: NodeJS.ProcessEnv = process.env): Promise<Radgate> {
-  const config = await loadConfig(env.configDir, processEnv);
+  let config = await loadConfig(env.configDir, processEnv);
   log.level = config.server.logLevel;
+  const metrics = new Metrics();
   const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, role: 'server' });
   const cleanup: Array<() => Promise<void>> = [() => database.close()];
   const unwind = async () => {
@@ -73,18 +102,64 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     await directory.start();
     cleanup.push(() => directory.stop());
 
-    const clients = new ClientRegistry(clientDefinitions(config));
+    // Live sessions: accounting (group commit), simultaneous-use tracker, stale sweep. Stopped after the RADIUS
+    // server, so accounting in flight is committed and answered first.
+    const sessions = new Sessions({
+      database,
+      log,
+      staleFactor: () => config.server.staleSessionFactor,
+      sweepIntervalSeconds: () => config.server.sessionSweepIntervalSeconds,
+      // PGlite: CLI writes arrive over its socket, whose NOTIFYs do not reach in-process listeners; re-read sooner.
+      resyncIntervalMs: database.kind === 'postgres' ? 30_000 : 5_000,
+    });
+    await sessions.start();
+    cleanup.push(() => sessions.stop());
+
+    // Enforcement workers: push each subscriber change to its live sessions. Stopped before sessions and the
+    // database; claimed jobs are released for another instance or the next start.
+    const enforcement = new Enforcement({ database, config: () => config, log });
+    await enforcement.start();
+    cleanup.push(() => enforcement.stop());
+
+    // Periodic router reconciliation (nas.yaml router.reconcile_interval), sharing enforcement's API connections.
+    const reconciler = new ReconcileSchedule({ config: () => config, database, routers: enforcement.routers, log });
+    reconciler.start();
+    cleanup.push(() => reconciler.stop());
+
+    let clients = new ClientRegistry(clientDefinitions(config));
+    metrics.gauge('radgate_subscribers', 'Subscribers by status (in-memory directory)', ['status'], (set) => {
+      for (const [status, count] of directory.countByStatus()) set({ status }, count);
+    });
     const radius = new RadiusServer<NasConfig>({
       bind: config.server.bind,
       authPort: config.server.authPort,
       acctPort: config.server.acctPort,
       clients: () => clients,
-      handlers: createHandlers({ config: () => config, directory }),
+      handlers: createHandlers({
+        config: () => config,
+        directory,
+        sessionLimit: sessions.sessionLimit,
+        accounting: accountingRequestHandler({ config: () => config, directory, record: (r) => sessions.record(r), log }),
+      }),
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,
+      observer: metrics.radiusObserver(),
     });
     const radiusPorts = await radius.start();
     cleanup.push(() => radius.stop());
+
+    // Billing (src/billing): payments and operator actions change the status at once and refresh this instance's
+    // directory before they return; the evaluator applies the thresholds at start (catching up after downtime) and
+    // every billing_interval. The database's clock keeps several instances in agreement about "now".
+    const refresh = async (ids: readonly number[]) => {
+      // A bulk change notifies `*`, which makes the directory poll; one by one for the usual few.
+      if (ids.length <= 100) for (const id of ids) await directory.refresh(id);
+    };
+    const billingClock = databaseClock(database);
+    const billing = new BillingService({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
+    const evaluator = new BillingEvaluator({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
+    evaluator.start(config.server.billingIntervalSeconds * 1000);
+    cleanup.push(() => evaluator.stop());
 
     // The main web app: admin API under /api/v1, reminder pages. Each feature mounts its routes here.
     const web = new Hono();
@@ -92,12 +167,82 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       log.error({ err, path: c.req.path }, 'unhandled HTTP error');
       return c.json({ error: 'internal error' }, 500);
     });
+    // Reminder-link keys (configured, or generated in the data dir): the admin API and the reminder pages use them.
+    const linkKeys = LinkKeyRing.open({ keys: config.server.linkKeys, dataDir: env.dataDir, create: true, log });
+    // Admin API (src/web/admin): bearer tokens from admin.yaml.
+    const catalog = { hasWorkspace: (id: string) => config.workspaceById.has(id), hasPlan: (name: string) => config.planByName.has(name) };
+    web.route('/api/v1', createAdminApi({
+      config: () => config, database, billing, evaluator, subscribers: new SubscriberService(database, vault, catalog), log, linkKeys,
+    }));
+    // Reminder pages (/r/<token>, /w/<workspace>, their assets) and the captive redirect on its own port.
+    web.route('/', createReminderRoutes({ config: () => config, db: database.db, keys: linkKeys, log }));
     const http = await listen(web, { bind: config.server.bind, port: config.server.httpPort });
     cleanup.push(() => http.close());
+    const captive = await listen(createCaptiveApp({ config: () => config, db: database.db, keys: linkKeys, log }), {
+      bind: config.server.bind,
+      port: config.server.captivePort,
+    });
+    cleanup.push(() => captive.close());
 
-    const ports = { ...radiusPorts, http: http.port };
+    let listening = true;
+    cleanup.push(async () => {
+      listening = false;
+    });
+    const ops = await listen(
+      opsApp(metrics, [
+        { name: 'database', check: () => database.ping() },
+        { name: 'config', check: async () => void config },
+        {
+          name: 'sockets',
+          check: async () => {
+            if (!listening) throw new Error('shutting down');
+          },
+        },
+      ]),
+      { bind: config.server.metricsBind, port: config.server.metricsPort },
+    );
+    cleanup.push(() => ops.close());
+
+    const reload = async (): Promise<ReloadResult> => {
+      try {
+        const next = await loadConfig(env.configDir, processEnv);
+        const fixed = ['bind', 'authPort', 'acctPort', 'httpPort', 'metricsBind', 'metricsPort', 'captivePort'] as const;
+        const needRestart = fixed.filter((key) => next.server[key] !== config.server[key]);
+        if (needRestart.length > 0) log.warn({ settings: needRestart }, 'these settings take effect at the next restart');
+        // One assignment each: a request sees either the old or the new configuration, never a mix.
+        clients = new ClientRegistry(clientDefinitions(next), clients);
+        config = next;
+        log.level = next.server.logLevel;
+        metrics.configReloads.inc({ result: 'applied' });
+        log.info({ nas: next.nas.length, plans: next.plans.length, workspaces: next.workspaces.length }, 'configuration reloaded');
+        return { ok: true };
+      } catch (err) {
+        metrics.configReloads.inc({ result: 'refused' });
+        const problems = err instanceof ConfigError ? [...err.problems] : [(err as Error).message];
+        log.error({ problems }, 'configuration reload refused; the previous configuration stays in force');
+        return { ok: false, problems };
+      }
+    };
+
+    const ports = { ...radiusPorts, http: http.port, metrics: ops.port, captive: captive.port };
     log.info({ bind: config.server.bind, ...ports, nas: config.nas.length }, 'radgate listening');
-    return { config, database, directory, radius, ports, stop: unwind };
+    return {
+      get config() {
+        return config;
+      },
+      metrics,
+      reload,
+      database,
+      directory,
+      sessions,
+      enforcement,
+      radius,
+      ports,
+      linkKeys,
+      billing,
+      evaluator,
+      stop: unwind,
+    };
   } catch (err) {
     await unwind();
     throw err;

@@ -2,7 +2,9 @@
 import { parseArgs } from 'node:util';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
+import { BillingService, databaseClock } from '../billing/service.js';
 import { importSubscribers } from '../subscribers/import.js';
+import { cliActor } from './billing.js';
 import { summarise } from '../subscribers/service.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
@@ -13,7 +15,7 @@ export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   show USER [--json]
   set-password USER (--password PW | --nt-hash H)
   set-plan USER PLAN
-  set-status USER STATUS [--reason TEXT]     STATUS: ${SUBSCRIBER_STATUSES.join(', ')}
+  set-status USER STATUS [--reason TEXT]     STATUS: ${SUBSCRIBER_STATUSES.join(', ')}, or auto (thresholds decide)
   set-ip USER (IP | none)
   delete USER
   import FILE.csv [--skip-bad]               columns: username,password|nt_hash,plan,account[,workspace,static_ip,status]`;
@@ -52,6 +54,11 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
   const service = await ctx.subscribers();
   const workspace = () => ctx.workspace(config, values.workspace);
   const user = () => need(positionals[0], 'USER');
+  // Status, plan and deletion go through billing: each writes an event and an enforcement request.
+  const billing = async () => {
+    const database = await ctx.db();
+    return new BillingService({ database, config: () => config, clock: databaseClock(database), log: ctx.log });
+  };
   switch (command) {
     case 'add': {
       const row = await service.add({
@@ -103,12 +110,27 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       return `password of ${user()} changed`;
     }
     case 'set-plan': {
-      const row = await service.setPlan(workspace(), user(), need(positionals[1], 'PLAN'));
-      return `${row.username} is now on plan ${row.plan} (takes effect at the next login)`;
+      const row = await service.get(workspace(), user());
+      const plan = need(positionals[1], 'PLAN');
+      await (await billing()).changePlan(row.id, plan, cliActor());
+      return `${row.username} is now on plan ${plan} (live sessions are updated by enforcement)`;
     }
     case 'set-status': {
-      const row = await service.setStatus(workspace(), user(), status(need(positionals[1], 'STATUS')), values.reason);
-      return `${row.username} is now ${row.status}`;
+      const row = await service.get(workspace(), user());
+      const wanted = need(positionals[1], 'STATUS');
+      const b = await billing();
+      const reason = values.reason ?? 'set by an operator';
+      if (wanted === 'auto') {
+        if (row.status === 'disabled') await b.enable(row.id, cliActor());
+        await b.clearOverride(row.id, cliActor());
+      } else if (status(wanted) === 'disabled') {
+        await b.disable(row.id, reason, cliActor());
+      } else {
+        if (row.status === 'disabled') await b.enable(row.id, cliActor());
+        await b.override(row.id, status(wanted), reason, null, cliActor());
+      }
+      const after = await service.get(row.workspaceId, row.username);
+      return `${after.username} is now ${after.status}`;
     }
     case 'set-ip': {
       const ip = need(positionals[1], 'IP (or none)');
@@ -116,7 +138,8 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       return `${row.username} static IP: ${row.staticIp ?? 'none (pool)'}`;
     }
     case 'delete': {
-      await service.delete(workspace(), user());
+      const row = await service.get(workspace(), user());
+      await (await billing()).delete(row.id, cliActor());
       return `deleted ${user()}`;
     }
     case 'import': {

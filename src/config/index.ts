@@ -11,6 +11,16 @@ export { MIN_SECRET_LENGTH } from './nas.js';
 export { REPLY_ATTRIBUTE_NAMES, REPLY_ATTRIBUTES, type ReplyAttributeType } from './reply-attributes.js';
 export { parseRateLimit, type RateLimit, type RatePair } from './rate-limit.js';
 export { parseDuration } from './duration.js';
+export { fillPaymentUrl, LOGO_TYPES, PAYMENT_URL_PLACEHOLDERS, type PaymentUrlPlaceholder } from './reminder.js';
+export { ed25519Keys, hmacKeyBytes, LINK_KEY_ALGORITHMS } from './link-keys.js';
+export { contrastRatio, textColourOn } from './colour.js';
+export type { Branding, CurrencyDisplay, LinkKeyConfig, ReminderSettings, SupportContacts } from './types.js';
+export type { AdminTokenConfig, BillingCycle, BillingPolicy } from './types.js';
+export { BILLING_DEFAULTS, ADMIN_FILE } from './billing.js';
+export type { NasRouterConfig, RouterService } from './types.js';
+export { ROUTER_DEFAULTS, ROUTER_SERVICES } from './router.js';
+export type { EnforcementStep, NasEnforcementConfig, RestoreMode, ServerEnforcementConfig } from './types.js';
+export { ENFORCEMENT_DEFAULTS, ENFORCEMENT_STEPS, RESTORE_MODES } from './enforcement.js';
 export {
   formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangeContains, rangesOverlap, type IpAddress, type IpRange,
 } from './net.js';

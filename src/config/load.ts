@@ -12,11 +12,14 @@ import { field, ipAddress, port, validate, Invalid } from './fields.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import { resolveNas } from './nas.js';
 import { readYamlFile } from './read-yaml.js';
+import { ADMIN_FILE, adminTokenSchema, checkDistinctHashes, readOptionalYaml } from './billing.js';
+import { resolveLinkKeys } from './link-keys.js';
+import { checkReminderDestinations, resolveWorkspaceFiles } from './reminder.js';
 import { FILES, nasSchema, planSchema, serverSchema, workspaceSchema, type ParsedServer } from './schema.js';
 import type { Config, ServerConfig } from './types.js';
 
 const ENV = 'env';
-const FILE_ORDER = [FILES.server, FILES.nas, FILES.workspaces, FILES.plans, ENV];
+const FILE_ORDER = [FILES.server, FILES.nas, FILES.workspaces, FILES.plans, ADMIN_FILE, ENV];
 
 /** Environment variables that override server.yaml. An empty value counts as unset. */
 export const ENV_OVERRIDES = Object.freeze({
@@ -24,6 +27,8 @@ export const ENV_OVERRIDES = Object.freeze({
   RADGATE_AUTH_PORT: 'authPort',
   RADGATE_ACCT_PORT: 'acctPort',
   RADGATE_HTTP_PORT: 'httpPort',
+  RADGATE_METRICS_PORT: 'metricsPort',
+  RADGATE_CAPTIVE_PORT: 'captivePort',
 } as const);
 
 /** Loads and validates the config in `dir`; throws `ConfigError` listing every problem. */
@@ -42,8 +47,15 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
 
   const workspaces = validateList(workspacesDoc, FILES.workspaces, 'workspaces', workspaceSchema, problems, 'workspace');
   checkUnique(workspaces?.raw, 'id', FILES.workspaces, 'workspaces', 'workspace id', problems);
+  checkReminderDestinations(workspaces?.raw, problems);
+  const workspaceFiles = workspaces === undefined ? undefined : await resolveWorkspaceFiles(configDir, workspaces.parsed, problems);
   const plans = validateList(plansDoc, FILES.plans, 'plans', planSchema, problems, 'plan');
   checkUnique(plans?.raw, 'name', FILES.plans, 'plans', 'plan name', problems);
+  // admin.yaml is optional (no file: no admin API tokens).
+  const adminDoc = await readOptionalYaml(configDir, ADMIN_FILE, problems);
+  const admin = adminDoc === null ? undefined : validateList(adminDoc, ADMIN_FILE, 'tokens', adminTokenSchema, problems);
+  checkUnique(admin?.raw, 'name', ADMIN_FILE, 'tokens', 'token name', problems);
+  checkDistinctHashes(admin?.raw, problems);
   const nasList = validateList(nasDoc, FILES.nas, 'nas', nasSchema, problems);
   checkUnique(nasList?.raw, 'name', FILES.nas, 'nas', 'NAS name', problems);
 
@@ -53,21 +65,29 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
     : await resolveNas(configDir, nasList.raw.map((raw, i) => ({ raw, parsed: nasList.parsed[i] })), workspaceIds, problems);
 
   const server = applyEnv(parsedServer, configDir, env, problems);
+  const linkKeys = serverRaw === undefined ? undefined : await resolveLinkKeys(configDir, serverRaw, env, problems);
+  if (server !== undefined && server.captivePort !== 0 && server.captivePort === server.httpPort) {
+    const viaEnv = env.RADGATE_CAPTIVE_PORT !== undefined && env.RADGATE_CAPTIVE_PORT !== '';
+    problems.push(viaEnv
+      ? { file: ENV, where: ['RADGATE_CAPTIVE_PORT'], reason: `must differ from the HTTP port (${server.httpPort})` }
+      : { file: FILES.server, where: ['server', 'captive_port'], reason: `must differ from the HTTP port (${server.httpPort})` });
+  }
 
   if (problems.length > 0) throw new ConfigError(sortProblems(problems).map(formatProblem));
-  if (server === undefined || workspaces === undefined || plans === undefined) {
+  if (server === undefined || linkKeys === undefined || workspaceFiles === undefined || plans === undefined) {
     throw new Error('config: internal error: invalid config without problems'); // unreachable
   }
-  const workspaceList = workspaces.parsed.filter((w) => w !== undefined);
+  const workspaceList = workspaceFiles.filter((w) => w !== undefined);
   const planList = plans.parsed.filter((p) => p !== undefined);
   return deepFreeze<Config>({
     configDir,
-    server,
+    server: { ...server, linkKeys },
     nas,
     workspaces: workspaceList,
     plans: planList,
     workspaceById: new FrozenMap(workspaceList.map((w) => [w.id, w] as const)),
     planByName: new FrozenMap(planList.map((p) => [p.name, p] as const)),
+    adminTokens: (admin?.parsed ?? []).filter((t) => t !== undefined),
   });
 }
 
@@ -159,8 +179,8 @@ const envPort = field((input: unknown) => {
  * Applies RADGATE_* overrides and resolves paths; validates env values even when server.yaml is broken.
  * Also checks that the auth and accounting ports differ, naming whichever setting was given last.
  */
-function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: NodeJS.ProcessEnv, problems: Problem[]): ServerConfig | undefined {
-  const overrides: { bind?: string; authPort?: number; acctPort?: number; httpPort?: number } = {};
+function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: NodeJS.ProcessEnv, problems: Problem[]): Omit<ServerConfig, 'linkKeys'> | undefined {
+  const overrides: { bind?: string } & Partial<Record<Exclude<(typeof ENV_OVERRIDES)[keyof typeof ENV_OVERRIDES], 'bind'>, number>> = {};
   const source: Record<'authPort' | 'acctPort', { file: string; where: ConfigPath; label: string }> = {
     authPort: { file: FILES.server, where: ['server', 'auth_port'], label: 'auth_port' },
     acctPort: { file: FILES.server, where: ['server', 'acct_port'], label: 'acct_port' },
@@ -176,10 +196,10 @@ function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: Node
     const checked = validate(envPort, value.trim(), ENV, [name], problems);
     if (checked === undefined) continue;
     overrides[key] = checked;
-    if (key !== 'httpPort') source[key] = { file: ENV, where: [name], label: name };
+    if (key === 'authPort' || key === 'acctPort') source[key] = { file: ENV, where: [name], label: name };
   }
   if (parsed === undefined) return undefined;
-  const server: ServerConfig = {
+  const server: Omit<ServerConfig, 'linkKeys'> = {
     ...parsed,
     ...overrides,
     passwordKeyFile: parsed.passwordKeyFile === undefined ? undefined : path.resolve(configDir, parsed.passwordKeyFile),

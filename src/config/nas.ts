@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Problem } from './errors.js';
 import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from './net.js';
 import { fsErrorText } from './read-yaml.js';
+import { checkRouter } from './router.js';
 import type { ParsedNas } from './schema.js';
 import type { NasApiConfig, NasConfig } from './types.js';
 
@@ -55,6 +56,9 @@ export async function resolveNas(
       add(['workspace'], `unknown workspace ${JSON.stringify(workspace)} (workspaces.yaml defines: ${known})`);
     }
 
+    // Router rendering / reconcile keys that depend on each other or on `api`.
+    checkRouter(entry, add);
+
     // Address overlap with earlier entries.
     const range = parsed?.range ?? tryRange(entry['address']);
     const text = String(entry['address']);
@@ -93,6 +97,8 @@ export async function resolveNas(
       limitProxyState: parsed.limitProxyState,
       coaPort: parsed.coaPort,
       api: resolvedApi,
+      router: parsed.router,
+      enforcement: parsed.enforcement,
     });
   }
   return resolved;

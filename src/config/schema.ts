@@ -12,6 +12,11 @@ import {
 } from './fields.js';
 import { describeType } from './errors.js';
 import { checkReplyAttribute } from './reply-attributes.js';
+import { BILLING_DEFAULTS, billingCycle, billingPolicySchema, checkPrice, currencyCode, priceText } from './billing.js';
+import { nasRouterSchema, ROUTER_DEFAULTS } from './router.js';
+import { DEFAULT_NAS_ENFORCEMENT, DEFAULT_SERVER_ENFORCEMENT, ENFORCEMENT_DEFAULTS, nasEnforcementSchema, serverEnforcementSchema } from './enforcement.js';
+import { linkKeySchema } from './link-keys.js';
+import { REMINDER_DEFAULTS, reminderWorkspaceFields, reminderWorkspaceKeys, trustedProxy } from './reminder.js';
 import type { LogLevel, ReplyAttributes, TriState } from './types.js';
 
 /** Every default, in one place. Durations in seconds. */
@@ -21,11 +26,18 @@ export const DEFAULTS = Object.freeze({
     authPort: 1812,
     acctPort: 1813,
     httpPort: 8080,
+    metricsBind: '127.0.0.1',
+    metricsPort: 9812,
     rejectDelaySeconds: 1,
     logLevel: 'info' as LogLevel,
     duplicateWindowSeconds: 10,
     passwordKeyFile: undefined,
     staleSessionFactor: 3,
+    sessionSweepIntervalSeconds: 60,
+    billingIntervalSeconds: 60,
+    captivePort: 8081,
+    trustedProxies: Object.freeze([] as string[]),
+    reminderRateLimit: 60,
   }),
   nas: Object.freeze({
     requireMessageAuthenticator: 'auto' as TriState,
@@ -35,6 +47,13 @@ export const DEFAULTS = Object.freeze({
   api: Object.freeze({ port: 8728, tlsPort: 8729, tls: false, timeoutSeconds: 10 }),
   expiredProfile: Object.freeze({ addressList: 'radgate-unpaid' }),
   plan: Object.freeze({ interimIntervalSeconds: 300, maxSessions: 1 }),
+  /** Plan billing cycle, workspace billing thresholds, admin token scope (config/billing.ts). */
+  billing: BILLING_DEFAULTS,
+  router: ROUTER_DEFAULTS,
+  /** nas[].enforcement and server.enforcement (config/enforcement.ts). */
+  enforcement: ENFORCEMENT_DEFAULTS,
+  /** Workspace reminder/branding keys (config/reminder.ts). */
+  workspace: REMINDER_DEFAULTS,
 });
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -55,23 +74,41 @@ export const serverSchema = z
     auth_port: field(port(true)).default(DEFAULTS.server.authPort),
     acct_port: field(port(true)).default(DEFAULTS.server.acctPort),
     http_port: field(port(true)).default(DEFAULTS.server.httpPort),
+    metrics_bind: field(ipAddress).default(DEFAULTS.server.metricsBind),
+    metrics_port: field(port(true)).default(DEFAULTS.server.metricsPort),
     reject_delay: field(duration({ min: 0, max: 10 })).default(DEFAULTS.server.rejectDelaySeconds),
     log_level: field(oneOf(LOG_LEVELS)).default(DEFAULTS.server.logLevel),
     duplicate_window: field(duration({ min: 5, max: 30 })).default(DEFAULTS.server.duplicateWindowSeconds),
     password_key_file: field(text).optional(),
     stale_session_factor: field(number(2)).default(DEFAULTS.server.staleSessionFactor),
+    session_sweep_interval: field(duration({ min: 1, max: 3600 })).default(DEFAULTS.server.sessionSweepIntervalSeconds),
+    billing_interval: field(duration({ min: 1, max: 3600 })).default(DEFAULTS.server.billingIntervalSeconds),
+    captive_port: field(port(true)).default(DEFAULTS.server.captivePort),
+    trusted_proxies: z.array(field(trustedProxy)).default([]),
+    reminder_rate_limit: field(integer(0)).default(DEFAULTS.server.reminderRateLimit),
+    // Read and checked by link-keys.ts (files, env); validated here for unknown keys and shapes.
+    link_keys: z.array(linkKeySchema).default([]),
+    enforcement: serverEnforcementSchema.default(DEFAULT_SERVER_ENFORCEMENT),
   })
   .transform((s) => ({
     bind: s.bind,
     authPort: s.auth_port,
     acctPort: s.acct_port,
     httpPort: s.http_port,
+    metricsBind: s.metrics_bind,
+    metricsPort: s.metrics_port,
     rejectDelaySeconds: s.reject_delay,
     logLevel: s.log_level,
     duplicateWindowSeconds: s.duplicate_window,
     /** As written; load.ts resolves it against the config dir. */
     passwordKeyFile: s.password_key_file,
     staleSessionFactor: s.stale_session_factor,
+    sessionSweepIntervalSeconds: s.session_sweep_interval,
+    billingIntervalSeconds: s.billing_interval,
+    captivePort: s.captive_port,
+    trustedProxies: s.trusted_proxies,
+    reminderRateLimit: s.reminder_rate_limit,
+    enforcement: s.enforcement,
   }));
 
 // ---- reply_attributes ---------------------------------------------------------------------------------------
@@ -152,8 +189,17 @@ export const workspaceSchema = z
     name: field(text),
     support_contact: field(text).optional(),
     expired_profile: expiredProfileSchema,
+    ...reminderWorkspaceKeys,
+    billing: billingPolicySchema.prefault({}),
   })
-  .transform((w) => ({ id: w.id, name: w.name, supportContact: w.support_contact, expiredProfile: w.expired_profile }));
+  .transform((w) => ({
+    id: w.id,
+    name: w.name,
+    supportContact: w.support_contact,
+    expiredProfile: w.expired_profile,
+    ...reminderWorkspaceFields(w),
+    billing: w.billing,
+  }));
 
 // ---- plans.yaml ---------------------------------------------------------------------------------------------
 
@@ -169,8 +215,11 @@ export const planSchema = z
     address_list: field(text).optional(),
     max_sessions: field(integer(1)).default(DEFAULTS.plan.maxSessions),
     reply_attributes: replyAttributes(PLAN_DEDICATED).default({}),
+    price: field(priceText).optional(),
+    currency: field(currencyCode).optional(),
+    billing_cycle: field(billingCycle).default(BILLING_DEFAULTS.billingCycle),
   })
-  .transform((p) => ({
+  .transform((p, ctx) => ({
     name: p.name,
     rateLimit: p.rate_limit,
     pool: p.pool,
@@ -181,6 +230,8 @@ export const planSchema = z
     addressList: p.address_list,
     maxSessions: p.max_sessions,
     replyAttributes: p.reply_attributes,
+    ...checkPrice(p, ctx),
+    billingCycle: p.billing_cycle,
   }));
 
 // ---- nas.yaml -----------------------------------------------------------------------------------------------
@@ -232,6 +283,8 @@ export const nasSchema = z
     limit_proxy_state: field(triState).default(DEFAULTS.nas.limitProxyState),
     coa_port: field(port(false)).default(DEFAULTS.nas.coaPort),
     api: nasApiSchema.optional(),
+    router: nasRouterSchema.optional(),
+    enforcement: nasEnforcementSchema.default(DEFAULT_NAS_ENFORCEMENT),
   })
   .transform((n) => ({
     name: n.name,
@@ -244,6 +297,8 @@ export const nasSchema = z
     limitProxyState: n.limit_proxy_state,
     coaPort: n.coa_port,
     api: n.api,
+    router: n.router,
+    enforcement: n.enforcement,
   }));
 
 export type ParsedServer = z.output<typeof serverSchema>;

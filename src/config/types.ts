@@ -23,6 +23,10 @@ export interface ServerConfig {
   readonly acctPort: number;
   /** TCP port of the admin/reminder web app. Default 8080; 0 = any free port. Env `RADGATE_HTTP_PORT`. */
   readonly httpPort: number;
+  /** Address of the /metrics, /healthz, /readyz listener. Default `127.0.0.1` (keep it off the internet). */
+  readonly metricsBind: string;
+  /** TCP port of that listener. Default 9812; 0 = any free port. Env `RADGATE_METRICS_PORT`. */
+  readonly metricsPort: number;
   /** Delay before sending an Access-Reject, seconds. Default 1, from 0 to 10. */
   readonly rejectDelaySeconds: number;
   /** Default `info`. */
@@ -36,6 +40,43 @@ export interface ServerConfig {
   readonly passwordKeyFile: string | undefined;
   /** A session is stale after `factor × interim interval` without accounting. Default 3, at least 2. */
   readonly staleSessionFactor: number;
+  /** How often stale sessions are closed (any instance may sweep), seconds. Default 60, 1 to 3600. */
+  readonly sessionSweepIntervalSeconds: number;
+  /** How often the billing evaluator applies the thresholds to every subscriber, seconds. Default 60, 1 to 3600. */
+  readonly billingIntervalSeconds: number;
+  /**
+   * TCP port of the captive redirect listener (the router dst-nats unpaid subscribers' port-80 traffic here).
+   * Default 8081; 0 = any free port (tests). Env `RADGATE_CAPTIVE_PORT`.
+   */
+  readonly captivePort: number;
+  /**
+   * Reverse proxies (addresses or CIDR ranges, as written) whose `X-Forwarded-For` is believed, on the web and
+   * captive listeners. Default none: the socket's peer address is the client.
+   */
+  readonly trustedProxies: readonly string[];
+  /** Reminder page views per minute allowed from one client address. Default 60; 0 = unlimited. */
+  readonly reminderRateLimit: number;
+  /**
+   * Keys that sign reminder links: the first signs, all verify (rotation). Empty (the default) = one HS256 key
+   * generated in the data directory (`link-signing.key`) on first start.
+   */
+  readonly linkKeys: readonly LinkKeyConfig[];
+  /** `enforcement:` — the enforcement job workers (config/enforcement.ts). */
+  readonly enforcement: ServerEnforcementConfig;
+}
+
+/** server.yaml `server.link_keys[]`: a key for reminder links (JWS). */
+export interface LinkKeyConfig {
+  /** Key id (`kid` in the JWS header), unique. */
+  readonly id: string;
+  readonly algorithm: 'HS256' | 'EdDSA';
+  /**
+   * The key as read from its file or environment variable: HS256 = at least 32 bytes as base64 or hex; EdDSA = a
+   * PEM Ed25519 private key (signs and verifies) or public key (verifies only). Secret: never log.
+   */
+  readonly material: string;
+  /** Where it came from, for messages: `file /abs/path` or `env NAME`. */
+  readonly source: string;
 }
 
 /** nas.yaml `nas[].api`: RouterOS API access used to kick sessions and reconcile address lists. */
@@ -71,6 +112,71 @@ export interface NasConfig {
   readonly coaPort: number;
   /** Optional RouterOS API access. */
   readonly api: NasApiConfig | undefined;
+  /** What `router-script` / `router-apply` render for this router; undefined = not configured (config/router.ts). */
+  readonly router: NasRouterConfig | undefined;
+  /** How subscriber changes reach this router's live sessions (config/enforcement.ts). */
+  readonly enforcement: NasEnforcementConfig;
+}
+
+/** A rung of the enforcement ladder: CoA-Request, Disconnect-Request, RouterOS API kick. */
+export type EnforcementStep = 'coa' | 'disconnect' | 'api';
+
+/** On a restore (the old profile's address list must go), `reconnect` disconnects; `coa` trusts a CoA. */
+export type RestoreMode = 'reconnect' | 'coa';
+
+/** nas.yaml `nas[].enforcement`. */
+export interface NasEnforcementConfig {
+  /** Ladder steps in order. Default `[coa, disconnect, api]` (`api` only acts when `api:` is configured). */
+  readonly steps: readonly EnforcementStep[];
+  /** First CoA/Disconnect retransmission timeout, seconds; doubles per try, at most 15× in all. Default 2. */
+  readonly coaTimeoutSeconds: number;
+  /** Tries per CoA or Disconnect request. Default 5. */
+  readonly coaTries: number;
+  /**
+   * When the new profile drops an address list the old one put the session in (expired → paid): a CoA cannot remove
+   * that dynamic entry, so `reconnect` (default) sends a Disconnect and the subscriber logs back in clean; `coa`
+   * sends a CoA anyway (for routers whose profile scripts clean the list).
+   */
+  readonly restore: RestoreMode;
+  /** CoA/Disconnect/API operations in flight to this NAS at once. Default 32. */
+  readonly concurrency: number;
+}
+
+/** server.yaml `server.enforcement`: the enforcement job workers. */
+export interface ServerEnforcementConfig {
+  /** Run job workers in this instance. Default true. */
+  readonly enabled: boolean;
+  /** A claimed job is this instance's for so long, renewed while it works; seconds. Default 30. */
+  readonly leaseSeconds: number;
+  /** Look for due jobs at least this often (notifications wake workers at once), seconds. Default 2. */
+  readonly pollIntervalSeconds: number;
+  /** Attempts before a job is marked failed. Default 5. */
+  readonly maxAttempts: number;
+  /** Wait before the 2nd attempt, seconds; doubles per attempt, at most 1 h. Default 30. */
+  readonly retryDelaySeconds: number;
+  /** Jobs in progress at once in this instance. Default 2000. */
+  readonly maxJobs: number;
+}
+
+/** A RouterOS `/radius service=` value radgate renders for. */
+export type RouterService = 'ppp' | 'hotspot';
+
+/** nas.yaml `nas[].router`: what radgate renders and reconciles on the router (see `radgate router-script`). */
+export interface NasRouterConfig {
+  /** `/radius service=`: `ppp` (PPPoE and other PPP servers) and/or `hotspot`. Default `[ppp]`. */
+  readonly services: readonly RouterService[];
+  /** radgate's IPv4 address as the router reaches it (`/radius address=`). Required. */
+  readonly radgateAddress: string;
+  /** `/radius src-address=`: the router address RADIUS is sent from. Default: unset (the router chooses). */
+  readonly srcAddress: string | undefined;
+  /** `/radius timeout=`, seconds. Default 3, from 0.1 to 30. */
+  readonly radiusTimeoutSeconds: number;
+  /** `/ppp aaa interim-update=`, whole seconds. Default 300, at least 60. */
+  readonly interimIntervalSeconds: number;
+  /** Run `reconcile` against this router every so many seconds (needs `api`). Default: never. At least 60. */
+  readonly reconcileIntervalSeconds: number | undefined;
+  /** Whether the periodic reconcile also corrects the drift it finds (like `reconcile --fix`). Default false. */
+  readonly reconcileFix: boolean;
 }
 
 /** workspaces.yaml `workspaces[].expired_profile`: what an expired (unpaid) subscriber gets. */
@@ -88,14 +194,103 @@ export interface ExpiredProfile {
   readonly replyAttributes: ReplyAttributes;
 }
 
+/** How amounts show the currency (Intl.NumberFormat `currencyDisplay`). */
+export type CurrencyDisplay = 'symbol' | 'narrow_symbol' | 'code' | 'name';
+
+/** workspaces.yaml `workspaces[].support`: how subscribers reach the ISP; each shown when set. */
+export interface SupportContacts {
+  readonly phone: string | undefined;
+  readonly email: string | undefined;
+  /** Free text, e.g. `Mon–Fri 8:00–18:00`. */
+  readonly hours: string | undefined;
+}
+
+/** workspaces.yaml `workspaces[].branding`: how the reminder pages look. */
+export interface Branding {
+  /** Absolute path of the logo (svg, png, jpeg or webp, at most 512 KB, inside the config dir); served by radgate. */
+  readonly logo: string | undefined;
+  /** `#rrggbb`: header bar and the Pay button (text colour picked for contrast). Default `#1d4ed8`. */
+  readonly primaryColor: string;
+  /** `#rrggbb`: page background; must contrast with the dark page text (WCAG AA). Default `#f3f4f6`. */
+  readonly backgroundColor: string;
+}
+
+/** workspaces.yaml `workspaces[].reminder`. */
+export interface ReminderSettings {
+  /** How long a reminder link stays valid, seconds. Default 7 days; from 5 minutes to 366 days. */
+  readonly linkLifetimeSeconds: number;
+  /** Text shown on the reminder page above the account facts; default: a text per status. */
+  readonly message: string | undefined;
+}
+
 /** workspaces.yaml `workspaces[]`. */
 export interface WorkspaceConfig {
   /** Unique, `^[a-z0-9][a-z0-9-]*$`. */
   readonly id: string;
+  /** Display name: who the ISP is, on reminder pages. */
   readonly name: string;
-  /** Free text shown to subscribers in reject messages. */
+  /** Free text shown to subscribers in reject messages (and on reminder pages when `support` is not set). */
   readonly supportContact: string | undefined;
   readonly expiredProfile: ExpiredProfile;
+  /**
+   * Public host name of the reminder app (behind a TLS proxy): links are `https://<reminderHost>/r/<token>`.
+   * Required when the workspace restricts unpaid subscribers (has an expired profile).
+   */
+  readonly reminderHost: string | undefined;
+  /** IPv4 address the router dst-nats unpaid port-80 traffic to (radgate's captive listener); default: resolve
+   * `reminderHost` when rendering router scripts. Also tells the captive listener which workspace an unknown
+   * address belongs to (the address the request arrived on). */
+  readonly redirectIp: string | undefined;
+  /** https URL template of the payment page; placeholders `{account}`, `{username}`, `{workspace}` (URL-encoded). */
+  readonly paymentUrl: string | undefined;
+  /** Host names unpaid subscribers may still reach (payment gateway); the payment URL's host must be one of them
+   * or the reminder host. Default none. */
+  readonly paymentAllowlist: readonly string[];
+  /** BCP 47 locale for dates and amounts. Default `en`. */
+  readonly locale: string;
+  /** IANA time zone: what "day" means for this workspace (billing) and how dates are shown. Default `UTC`. */
+  readonly timezone: string;
+  /** Default `symbol`. */
+  readonly currencyDisplay: CurrencyDisplay;
+  readonly support: SupportContacts;
+  readonly branding: Branding;
+  readonly reminder: ReminderSettings;
+  /** Billing thresholds (days in `timezone`, relative to paid_until). */
+  readonly billing: BillingPolicy;
+}
+
+/**
+ * workspaces.yaml `workspaces[].billing`: when a subscriber's state changes, in whole days of the workspace's time
+ * zone relative to paid_until (the end of the paid service). Each state begins AT its threshold (inclusive).
+ */
+export interface BillingPolicy {
+  /** `due_soon` from this many days before paid_until. Default 3; 0 = no reminder window. */
+  readonly reminderDays: number;
+  /** `grace` (overdue, service unchanged) from paid_until; `expired` this many days after it. Default 2. */
+  readonly graceDays: number;
+  /** `suspended` this many days after paid_until; at least graceDays. Default 30. */
+  readonly suspendAfterDays: number;
+  /**
+   * Where a payment's cycles start when paid_until is already past: `due_date` (default; the overdue days are owed)
+   * or `payment_date` (a late payment starts a fresh cycle on the day it is paid).
+   */
+  readonly renewFrom: 'due_date' | 'payment_date';
+}
+
+/** plans.yaml `plans[].billing_cycle`: `monthly` = 1 month, `weekly` = 7 days. */
+export interface BillingCycle {
+  readonly unit: 'month' | 'day';
+  readonly count: number;
+}
+
+/** admin.yaml `tokens[]`: a bearer token of the admin API, stored as its SHA-256 only. */
+export interface AdminTokenConfig {
+  /** Unique; logged with every API call (the token never is). */
+  readonly name: string;
+  /** SHA-256 of the token, 64 lower-case hex digits. */
+  readonly sha256: string;
+  /** `read` (GET only, the default) or `write` (everything). */
+  readonly scope: 'read' | 'write';
 }
 
 /** plans.yaml `plans[]`: a service plan; subscribers (in the database) refer to it by name. */
@@ -118,6 +313,12 @@ export interface PlanConfig {
   readonly addressList: string | undefined;
   /** Simultaneous sessions allowed. Default 1. */
   readonly maxSessions: number;
+  /** Price of one billing cycle in minor units of `currency` (cents). Undefined: the plan takes no payments. */
+  readonly price: number | undefined;
+  /** ISO 4217 code; set exactly when `price` is. */
+  readonly currency: string | undefined;
+  /** Default monthly. */
+  readonly billingCycle: BillingCycle;
   /** Default `{}`. */
   readonly replyAttributes: ReplyAttributes;
 }
@@ -132,4 +333,6 @@ export interface Config {
   readonly plans: readonly PlanConfig[];
   readonly workspaceById: ReadonlyMap<string, WorkspaceConfig>;
   readonly planByName: ReadonlyMap<string, PlanConfig>;
+  /** admin.yaml tokens; empty when the file is absent (the admin API then refuses every call). */
+  readonly adminTokens: readonly AdminTokenConfig[];
 }

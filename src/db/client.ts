@@ -36,6 +36,8 @@ export interface DatabaseHandle {
   /** Send a notification to every listener (all radgate instances on PostgreSQL). */
   notify(channel: string, payload: string): Promise<void>;
   migrate(): Promise<void>;
+  /** Round trip to the database (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -110,6 +112,9 @@ async function openPostgresClient(
         holder.release();
       }
     },
+    async ping() {
+      await client`select 1`;
+    },
     async close() {
       await client.end({ timeout: 5 });
     },
@@ -151,6 +156,9 @@ async function openPglite(dataDir: string, role: 'server' | 'tool'): Promise<Dat
     },
     async migrate() {
       await migratePglite(drizzlePglite(pg), { migrationsFolder: MIGRATIONS_DIR });
+    },
+    async ping() {
+      await pg.query('select 1');
     },
     async close() {
       await share?.stop();

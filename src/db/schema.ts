@@ -30,8 +30,24 @@ export const subscribers = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
+    // Billing (issue: billing; src/billing). paid_until null = not billed: the evaluator leaves the status alone.
+    /** End of the paid service (exclusive), normally a local midnight in the workspace's time zone. */
+    paidUntil: timestamp('paid_until', { withTimezone: true }),
+    /** Credit toward the next cycle, minor units of the plan's currency (0 ≤ balance < price). */
+    balance: bigint('balance', { mode: 'number' }).notNull().default(0),
+    /** Day of the month monthly cycles end on (1-31, clamped to short months); set by the first payment. */
+    cycleAnchorDay: integer('cycle_anchor_day'),
+    /** Promise to pay: overdue service is kept (as `grace`) until this instant. */
+    promiseUntil: timestamp('promise_until', { withTimezone: true }),
+    /** Operator-set status that the evaluator keeps until `overrideUntil` (null = until cleared). */
+    overrideStatus: text('override_status').$type<SubscriberStatus>(),
+    overrideUntil: timestamp('override_until', { withTimezone: true }),
+    overrideReason: text('override_reason'),
+    /** When the current status took effect. */
+    statusSince: timestamp('status_since', { withTimezone: true }),
   },
   (t) => [
+    index('subscribers_paid_until').on(t.paidUntil),
     uniqueIndex('subscribers_workspace_username').on(t.workspaceId, t.username).where(sql`${t.deletedAt} is null`),
     uniqueIndex('subscribers_workspace_account').on(t.workspaceId, t.accountNumber).where(sql`${t.deletedAt} is null`),
     index('subscribers_updated_at').on(t.updatedAt),
@@ -77,3 +93,12 @@ export const enforcementJobs = pgTable(
 );
 
 export type EnforcementJobRow = typeof enforcementJobs.$inferSelect;
+
+// Accounting sessions (issue: accounting).
+export * from './schema/sessions.js';
+
+// Payments and the subscriber event log (issue: billing).
+export * from './schema/billing.js';
+
+// The enforcement audit trail (issue: enforcement).
+export * from './schema/enforcement.js';

@@ -56,7 +56,15 @@ export interface ServerStats {
   dropped: Record<DropReason, number>;
 }
 
+/** Hooks for metrics: the server reports, the application counts (src/radius knows nothing of Prometheus). */
+export interface RadiusObserver {
+  dropped(reason: DropReason, nas: string | undefined): void;
+  duplicateResent(nas: string): void;
+  replied(nas: string, requestCode: number, result: HandlerResult, latencySeconds: number): void;
+}
+
 export interface RadiusServerOptions<T> {
+  observer?: RadiusObserver;
   bind: string;
   authPort: number;
   acctPort: number;
@@ -138,8 +146,14 @@ export class RadiusServer<T> {
     });
   }
 
+  private countDrop(reason: DropReason, nas: string): void {
+    this.stats.dropped[reason]++;
+    this.options.observer?.dropped(reason, nas);
+  }
+
   private drop(reason: DropReason, details?: Record<string, unknown>): void {
     this.stats.dropped[reason]++;
+    this.options.observer?.dropped(reason, details?.nas as string | undefined);
     if (reason === 'unknown-client') {
       // Rate-limited: a misconfigured router or a scan must not flood the log.
       const now = Date.now();
@@ -166,6 +180,7 @@ export class RadiusServer<T> {
     const verdict = this.dedupe.check(key, frame.authenticator);
     if (verdict.kind === 'replay') {
       this.stats.duplicatesResent++;
+      this.options.observer?.duplicateResent(client.name);
       socket.send(verdict.reply, rinfo.port, rinfo.address);
       return;
     }
@@ -265,13 +280,13 @@ export class RadiusServer<T> {
       result = await handler(request, { client, port, source: { address: rinfo.address, port: rinfo.port } });
     } catch (err) {
       this.dedupe.forget(key);
-      this.stats.dropped['handler-error']++;
+      this.countDrop('handler-error', client.name);
       this.options.log.error({ err, nas: client.name, code: frame.code }, 'handler failed; no reply sent');
       return;
     }
     if (!result) {
       this.dedupe.forget(key);
-      this.stats.dropped['handler-declined']++;
+      this.countDrop('handler-declined', client.name);
       return;
     }
     let reply: Buffer;
@@ -285,12 +300,13 @@ export class RadiusServer<T> {
       });
     } catch (err) {
       this.dedupe.forget(key);
-      this.stats.dropped['handler-error']++;
+      this.countDrop('handler-error', client.name);
       this.options.log.error({ err, nas: client.name, ...result.log }, 'reply could not be encoded; no reply sent');
       return;
     }
     const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
     this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    this.options.observer?.replied(client.name, frame.code, result, latencyMs / 1000);
     const send = () => {
       this.dedupe.complete(key, reply);
       this.stats.replied++;

@@ -51,6 +51,12 @@ export class SubscriberDirectory {
     return this.byId.size;
   }
 
+  countByStatus(): Map<SubscriberStatus, number> {
+    const counts = new Map<SubscriberStatus, number>();
+    for (const entry of this.byId.values()) counts.set(entry.status, (counts.get(entry.status) ?? 0) + 1);
+    return counts;
+  }
+
   find(workspaceId: string, username: string): DirectoryEntry | undefined {
     return this.byName.get(key(workspaceId, username));
   }

@@ -213,11 +213,7 @@ export class SubscriberService {
     return this.update(workspaceId, username, this.credentials(secret));
   }
 
-  async setPlan(workspaceId: string, username: string, plan: string) {
-    if (!this.catalog.hasPlan(plan)) throw new RadgateError('PLAN_UNKNOWN', `unknown plan "${plan}" (not in plans.yaml)`);
-    return this.update(workspaceId, username, { plan });
-  }
-
+  /** Writes the status directly, without billing's event and enforcement request (tests, data repair). */
   async setStatus(workspaceId: string, username: string, status: SubscriberStatus, reason?: string) {
     if (!SUBSCRIBER_STATUSES.includes(status)) {
       throw new RadgateError('SUBSCRIBER_INVALID', `status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
@@ -228,9 +224,5 @@ export class SubscriberService {
   async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {
     if (staticIp !== null && !isIPv4(staticIp)) throw new RadgateError('SUBSCRIBER_INVALID', `static_ip: "${staticIp}" is not an IPv4 address`);
     return this.update(workspaceId, username, { staticIp });
-  }
-
-  async delete(workspaceId: string, username: string) {
-    return this.update(workspaceId, username, { deletedAt: new Date() });
   }
 }

@@ -124,7 +124,7 @@ describe('the CLI while the server runs on the embedded database', () => {
   it('adds a subscriber through the running server and the server authenticates it at once', async () => {
     if (database.databaseUrl) return; // PostgreSQL needs no sharing; covered by the other tests.
     const dataDir = path.join(database.dataDir, 'shared');
-    const serverEnv = { ...env, RADGATE_DATA_DIR: dataDir, RADGATE_BIND: '127.0.0.1', RADGATE_AUTH_PORT: '0', RADGATE_ACCT_PORT: '0', RADGATE_HTTP_PORT: '0' };
+    const serverEnv = { ...env, RADGATE_DATA_DIR: dataDir, RADGATE_BIND: '127.0.0.1', RADGATE_AUTH_PORT: '0', RADGATE_ACCT_PORT: '0', RADGATE_HTTP_PORT: '0', RADGATE_METRICS_PORT: '0', RADGATE_CAPTIVE_PORT: '0' };
     server = spawn(process.execPath, [RADGATE_BIN, 'start'], { env: { PATH: process.env.PATH, ...serverEnv }, cwd: ROOT });
     const authPort = await new Promise<number>((resolve, reject) => {
       let buffer = '';

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,11 +16,20 @@ describe('the example config in config/', () => {
       authPort: 1812,
       acctPort: 1813,
       httpPort: 8080,
+      metricsBind: '127.0.0.1',
+      metricsPort: 9812,
       rejectDelaySeconds: 1,
       logLevel: 'info',
       duplicateWindowSeconds: 10,
       passwordKeyFile: undefined,
       staleSessionFactor: 3,
+      billingIntervalSeconds: 60,
+      sessionSweepIntervalSeconds: 60,
+      captivePort: 8081,
+      trustedProxies: [],
+      reminderRateLimit: 60,
+      linkKeys: [],
+      enforcement: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
     });
     expect(config.nas).toEqual([
       {
@@ -31,6 +41,7 @@ describe('the example config in config/', () => {
         limitProxyState: 'auto',
         coaPort: 3799,
         api: undefined,
+        enforcement: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
       },
     ]);
     expect(config.workspaces).toEqual([
@@ -38,6 +49,23 @@ describe('the example config in config/', () => {
         id: 'default',
         name: 'Example ISP',
         supportContact: 'call 555-0100 or billing@isp.example',
+        reminderHost: 'pay.isp.example',
+        redirectIp: undefined,
+        paymentUrl: 'https://pay.isp.example/checkout?account={account}',
+        paymentAllowlist: ['checkout.gateway.example'],
+        locale: 'en-US',
+        timezone: 'UTC',
+        currencyDisplay: 'symbol',
+        support: { phone: '+1 555 0100', email: 'billing@isp.example', hours: 'Mon–Fri 8:00–18:00' },
+        branding: {
+          logo: path.join(path.resolve(EXAMPLE_DIR), 'branding/example-isp.svg'),
+          primaryColor: '#0b5394',
+          backgroundColor: '#f3f4f6',
+        },
+        reminder: {
+          linkLifetimeSeconds: 604800,
+          message: 'Thank you for choosing Example ISP. Paying online takes about a minute.',
+        },
         expiredProfile: {
           group: 'expired',
           addressList: 'radgate-unpaid',
@@ -46,6 +74,7 @@ describe('the example config in config/', () => {
           sessionTimeoutSeconds: undefined,
           replyAttributes: {},
         },
+        billing: { reminderDays: 3, graceDays: 2, suspendAfterDays: 30, renewFrom: 'due_date' },
       },
     ]);
     expect(config.plans).toEqual([
@@ -60,6 +89,9 @@ describe('the example config in config/', () => {
         addressList: undefined,
         maxSessions: 1,
         replyAttributes: {},
+        price: 2500,
+        currency: 'USD',
+        billingCycle: { unit: 'month', count: 1 },
       },
       {
         name: 'business-50',
@@ -72,8 +104,12 @@ describe('the example config in config/', () => {
         addressList: undefined,
         maxSessions: 2,
         replyAttributes: { 'Filter-Id': 'business' },
+        price: 12000,
+        currency: 'USD',
+        billingCycle: { unit: 'month', count: 1 },
       },
     ]);
+    expect(config.adminTokens).toEqual([]);
     expect(config.workspaceById.get('default')).toBe(config.workspaces[0]);
     expect(config.planByName.get('business-50')).toBe(config.plans[1]);
     expect([...config.planByName.keys()]).toEqual(['home-10', 'business-50']);
@@ -99,6 +135,16 @@ describe('the example config in config/', () => {
       limitProxyState: 'auto',
       coaPort: 3799,
       api: { host: '10.0.0.1', port: 8729, user: 'radgate', password: 'api-pass', tls: true, timeoutSeconds: 10 },
+      enforcement: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
+      router: {
+        services: ['ppp'],
+        radgateAddress: '192.0.2.10',
+        srcAddress: undefined,
+        radiusTimeoutSeconds: 3,
+        interimIntervalSeconds: 300,
+        reconcileIntervalSeconds: 900,
+        reconcileFix: false,
+      },
     });
   });
 
@@ -126,16 +172,41 @@ describe('defaults', () => {
         authPort: 1812,
         acctPort: 1813,
         httpPort: 8080,
+        metricsBind: '127.0.0.1',
+        metricsPort: 9812,
         rejectDelaySeconds: 1,
         logLevel: 'info',
         duplicateWindowSeconds: 10,
         passwordKeyFile: undefined,
         staleSessionFactor: 3,
+        billingIntervalSeconds: 60,
+        sessionSweepIntervalSeconds: 60,
+        captivePort: 8081,
+        trustedProxies: [],
+        reminderRateLimit: 60,
       },
       nas: { requireMessageAuthenticator: 'auto', limitProxyState: 'auto', coaPort: 3799 },
       api: { port: 8728, tlsPort: 8729, tls: false, timeoutSeconds: 10 },
       expiredProfile: { addressList: 'radgate-unpaid' },
       plan: { interimIntervalSeconds: 300, maxSessions: 1 },
+      billing: {
+        billingCycle: { unit: 'month', count: 1 },
+        policy: { reminderDays: 3, graceDays: 2, suspendAfterDays: 30, renewFrom: 'due_date' },
+        adminScope: 'read',
+      },
+      router: { services: ['ppp'], radiusTimeoutSeconds: 3, interimIntervalSeconds: 300, reconcileFix: false },
+      enforcement: {
+        nas: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
+        server: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
+      },
+      workspace: {
+        locale: 'en',
+        timezone: 'UTC',
+        currencyDisplay: 'symbol',
+        primaryColor: '#1d4ed8',
+        backgroundColor: '#f3f4f6',
+        linkLifetimeSeconds: 604800,
+      },
     });
   });
 
@@ -153,7 +224,7 @@ describe('defaults', () => {
       '      password: ""',
       '',
     ].join('\n'));
-    await write(dir, 'workspaces.yaml', 'workspaces:\n  - id: w\n    name: W\n    expired_profile:\n      group: expired\n');
+    await write(dir, 'workspaces.yaml', 'workspaces:\n  - id: w\n    name: W\n    reminder_host: pay.w.example\n    expired_profile:\n      group: expired\n');
     await write(dir, 'plans.yaml', 'plans:\n  - name: p\n    rate_limit: 1M\n');
     const config = await loadConfig(dir, {});
 
@@ -169,6 +240,7 @@ describe('defaults', () => {
         limitProxyState: 'auto',
         coaPort: 3799,
         api: { host: '192.0.2.1', port: 8728, user: 'radgate', password: '', tls: false, timeoutSeconds: 10 },
+        enforcement: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
       },
     ]);
     expect(config.workspaces).toEqual([
@@ -176,6 +248,16 @@ describe('defaults', () => {
         id: 'w',
         name: 'W',
         supportContact: undefined,
+        reminderHost: 'pay.w.example',
+        redirectIp: undefined,
+        paymentUrl: undefined,
+        paymentAllowlist: [],
+        locale: 'en',
+        timezone: 'UTC',
+        currencyDisplay: 'symbol',
+        support: { phone: undefined, email: undefined, hours: undefined },
+        branding: { logo: undefined, primaryColor: '#1d4ed8', backgroundColor: '#f3f4f6' },
+        reminder: { linkLifetimeSeconds: 604800, message: undefined },
         expiredProfile: {
           group: 'expired',
           addressList: 'radgate-unpaid',
@@ -184,6 +266,7 @@ describe('defaults', () => {
           sessionTimeoutSeconds: undefined,
           replyAttributes: {},
         },
+        billing: { reminderDays: 3, graceDays: 2, suspendAfterDays: 30, renewFrom: 'due_date' },
       },
     ]);
     expect(config.plans).toEqual([
@@ -198,8 +281,12 @@ describe('defaults', () => {
         addressList: undefined,
         maxSessions: 1,
         replyAttributes: {},
+        price: undefined,
+        currency: undefined,
+        billingCycle: { unit: 'month', count: 1 },
       },
     ]);
+    expect(config.adminTokens).toEqual([]);
   });
 
   it('treats an empty value as unset', async () => {
@@ -242,6 +329,7 @@ describe('values that are resolved or converted', () => {
       limitProxyState: 'no',
       coaPort: 3799,
       api: { host: '10.0.0.1', port: 8729, user: 'radgate', password: 'api-pass', tls: true, timeoutSeconds: 2.5 },
+      enforcement: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
     });
   });
 
@@ -294,7 +382,7 @@ const BROKEN: BrokenCase[] = [
     change: (dir) => edit(dir, 'plans.yaml', '    max_sessions: 2', '    max_sessions: 2\n    colour: blue'),
     problems: [
       'plans.yaml: plans[1].colour: unknown key (known keys: name, rate_limit, pool, group, session_timeout, ' +
-        'idle_timeout, interim_interval, address_list, max_sessions, reply_attributes)',
+        'idle_timeout, interim_interval, address_list, max_sessions, reply_attributes, price, currency, billing_cycle)',
     ],
   },
   {
@@ -472,6 +560,11 @@ const BROKEN: BrokenCase[] = [
     problems: ['server.yaml: server.duplicate_window: must be from 5s to 30s, got 60s'],
   },
   {
+    name: 'session sweep interval out of range',
+    change: (dir) => edit(dir, 'server.yaml', '  session_sweep_interval: 1m', '  session_sweep_interval: 2h'),
+    problems: ['server.yaml: server.session_sweep_interval: must be from 1s to 3600s, got 7200s'],
+  },
+  {
     name: 'fractional seconds where RADIUS needs whole seconds',
     change: (dir) => edit(dir, 'plans.yaml', '    session_timeout: 1d', '    session_timeout: 1500ms'),
     problems: ['plans.yaml: plans[0].session_timeout: must be whole seconds, got 1.5s'],
@@ -537,8 +630,208 @@ const BROKEN: BrokenCase[] = [
   },
 ];
 
+// ---- reminder pages, captive redirect, link keys -------------------------------------------------------------
+
+const WS = (key: string) => `workspaces.yaml: workspaces[0].${key}`;
+const editWs = (from: string, to: string) => (dir: string) => edit(dir, 'workspaces.yaml', from, to);
+const editServer = (from: string, to: string) => (dir: string) => edit(dir, 'server.yaml', from, to);
+const withLinkKeys = (yaml: string) => editServer('  link_keys: []\n', `  link_keys:\n${yaml}`);
+
+const REMINDER_BROKEN: BrokenCase[] = [
+  {
+    name: 'unpaid enforcement without a reminder host (the payment URL then has no reachable host either)',
+    change: editWs('    reminder_host: pay.isp.example\n', ''),
+    problems: [
+      `${WS('reminder_host')}: required because expired_profile restricts unpaid subscribers: they are redirected to https://<reminder_host>/`,
+      `${WS('payment_url')}: host "pay.isp.example" is neither in payment_allowlist nor the reminder_host: restricted subscribers could not reach it`,
+    ],
+  },
+  {
+    name: 'reminder host written as a URL',
+    change: editWs('    reminder_host: pay.isp.example', '    reminder_host: https://pay.isp.example/'),
+    problems: [
+      `${WS('reminder_host')}: "https://pay.isp.example/" must be a host name only, without scheme, port or path (e.g. pay.isp.example)`,
+      `${WS('payment_url')}: host "pay.isp.example" is neither in payment_allowlist nor the reminder_host: restricted subscribers could not reach it`,
+    ],
+  },
+  {
+    name: 'reminder host that subscribers cannot reach: localhost',
+    change: editWs('    reminder_host: pay.isp.example', '    reminder_host: localhost'),
+    problems: [
+      `${WS('reminder_host')}: "localhost" is not reachable by subscribers; use the public host name of the reminder app`,
+      `${WS('payment_url')}: host "pay.isp.example" is neither in payment_allowlist nor the reminder_host: restricted subscribers could not reach it`,
+    ],
+  },
+  {
+    name: 'reminder host given as an IP address',
+    change: editWs('    reminder_host: pay.isp.example', '    reminder_host: 192.0.2.10'),
+    problems: [
+      `${WS('reminder_host')}: "192.0.2.10" is an IP address; use a host name with a TLS certificate (links are https://<reminder_host>/…)`,
+      `${WS('payment_url')}: host "pay.isp.example" is neither in payment_allowlist nor the reminder_host: restricted subscribers could not reach it`,
+    ],
+  },
+  {
+    name: 'reminder host that is a single label',
+    change: async (dir) => {
+      await editWs('    reminder_host: pay.isp.example', '    reminder_host: pay')(dir);
+      await editWs('https://pay.isp.example/checkout', 'https://checkout.gateway.example/checkout')(dir);
+    },
+    problems: [`${WS('reminder_host')}: "pay" is not a fully qualified host name (e.g. pay.isp.example)`],
+  },
+  {
+    name: 'payment URL that is not https',
+    change: editWs('    payment_url: https://pay.isp.example/checkout', '    payment_url: http://pay.isp.example/checkout'),
+    problems: [`${WS('payment_url')}: must be an https:// URL (subscribers enter payment details there), got "http://pay.isp.example/checkout?account={account}"`],
+  },
+  {
+    name: 'payment URL with an unknown placeholder',
+    change: editWs('checkout?account={account}', 'checkout?account={acount}'),
+    problems: [`${WS('payment_url')}: unknown placeholder {acount} (known: {account}, {username}, {workspace})`],
+  },
+  {
+    name: 'payment URL with a placeholder in the host',
+    change: editWs('https://pay.isp.example/checkout?account={account}', 'https://{account}.isp.example/checkout'),
+    problems: [`${WS('payment_url')}: placeholders are allowed in the path and query only, not in the host`],
+  },
+  {
+    name: 'payment URL whose host restricted subscribers cannot reach',
+    change: editWs('https://pay.isp.example/checkout', 'https://pay.other.example/checkout'),
+    problems: [`${WS('payment_url')}: host "pay.other.example" is neither in payment_allowlist nor the reminder_host: restricted subscribers could not reach it`],
+  },
+  {
+    name: 'payment URL with credentials',
+    change: editWs('https://pay.isp.example/checkout', 'https://shop:pw@pay.isp.example/checkout'),
+    problems: [`${WS('payment_url')}: must not contain a user name or password`],
+  },
+  {
+    name: 'allowlist entry written as a URL',
+    change: editWs('      - checkout.gateway.example', '      - https://checkout.gateway.example/'),
+    problems: [`${WS('payment_allowlist[0]')}: "https://checkout.gateway.example/" is not a domain name (write the host name only, e.g. checkout.gateway.example)`],
+  },
+  {
+    name: 'loopback redirect_ip',
+    change: editWs('    # redirect_ip: 203.0.113.10', '    redirect_ip: 127.0.0.1'),
+    problems: [`${WS('redirect_ip')}: "127.0.0.1" is a loopback address; routers must reach radgate's captive listener at it`],
+  },
+  {
+    name: 'IPv6 redirect_ip',
+    change: editWs('    # redirect_ip: 203.0.113.10', '    redirect_ip: "2001:db8::1"'),
+    problems: [`${WS('redirect_ip')}: "2001:db8::1" is not an IPv4 address (RouterOS dst-nat needs one)`],
+  },
+  {
+    name: 'background colour too dark for the page text',
+    change: editWs('      background_color: "#f3f4f6"', '      background_color: "#555555"'),
+    problems: [`${WS('branding.background_color')}: "#555555" leaves too little contrast for the page text (2.0:1; WCAG AA needs 4.5:1): use a lighter colour`],
+  },
+  {
+    name: 'colour that is not #rrggbb',
+    change: editWs('      primary_color: "#0b5394"', '      primary_color: blue'),
+    problems: [`${WS('branding.primary_color')}: "blue" is not a colour; use #rrggbb (e.g. "#1d4ed8")`],
+  },
+  {
+    name: 'missing logo file',
+    change: editWs('      logo: branding/example-isp.svg', '      logo: branding/missing.png'),
+    problems: [`${WS('branding.logo')}: cannot read "branding/missing.png" (file not found)`],
+  },
+  {
+    name: 'logo outside the config directory',
+    change: editWs('      logo: branding/example-isp.svg', '      logo: ../../etc/passwd.png'),
+    problems: [`${WS('branding.logo')}: "../../etc/passwd.png" must be a file inside the config directory (it is served to anyone who opens a reminder page)`],
+  },
+  {
+    name: 'logo of an unknown type',
+    change: editWs('      logo: branding/example-isp.svg', '      logo: workspaces.yaml'),
+    problems: [`${WS('branding.logo')}: "workspaces.yaml" must be an image: .svg, .png, .jpg, .jpeg, .webp`],
+  },
+  {
+    name: 'locale and time zone that do not exist',
+    change: async (dir) => {
+      await editWs('    locale: en-US', '    locale: en_US')(dir);
+      await editWs('    timezone: UTC', '    timezone: Mars/Olympus')(dir);
+    },
+    problems: [
+      `${WS('locale')}: "en_US" is not a BCP 47 locale (e.g. en-US, fr, sw-KE)`,
+      `${WS('timezone')}: "Mars/Olympus" is not an IANA time zone (e.g. UTC, Europe/Berlin, Africa/Nairobi)`,
+    ],
+  },
+  {
+    name: 'support phone as a YAML number, bad e-mail',
+    change: async (dir) => {
+      await editWs('      phone: "+1 555 0100"', '      phone: 5550100')(dir);
+      await editWs('      email: billing@isp.example', '      email: billing')(dir);
+    },
+    problems: [
+      `${WS('support.phone')}: must be text: put the number in quotes (e.g. "+1 555 0100")`,
+      `${WS('support.email')}: "billing" is not an e-mail address`,
+    ],
+  },
+  {
+    name: 'link lifetime too short',
+    change: editWs('      link_lifetime: 7d', '      link_lifetime: 1m'),
+    problems: [`${WS('reminder.link_lifetime')}: must be from 300s to 31622400s, got 60s`],
+  },
+  {
+    name: 'captive port equal to the HTTP port',
+    change: editServer('  captive_port: 8081', '  captive_port: 8080'),
+    problems: ['server.yaml: server.captive_port: must differ from the HTTP port (8080)'],
+  },
+  {
+    name: 'captive port from the environment',
+    change: async () => {},
+    env: { RADGATE_CAPTIVE_PORT: 'http' },
+    problems: ['env: RADGATE_CAPTIVE_PORT: "http" is not a port number (0-65535)'],
+  },
+  {
+    name: 'trusted proxy that is not an address',
+    change: editServer('  trusted_proxies: []', '  trusted_proxies: [10.0.0.0/8, proxy.local]'),
+    problems: ['server.yaml: server.trusted_proxies[1]: "proxy.local" is not an IP address or CIDR range'],
+  },
+  {
+    name: 'link key without file or env, and a duplicate id',
+    change: withLinkKeys('    - { id: k1, algorithm: HS256, env: RADGATE_TEST_LINK_KEY }\n    - { id: k1, algorithm: EdDSA }\n'),
+    env: { RADGATE_TEST_LINK_KEY: 'c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldC0xMjM0NQ==' },
+    problems: [
+      'server.yaml: server.link_keys[1].id: duplicate key id "k1" (first used by link_keys[0])',
+      'server.yaml: server.link_keys[1]: file or env is required (key material never goes in this file)',
+    ],
+  },
+  {
+    name: 'link key from an unset environment variable, and an unknown algorithm',
+    change: withLinkKeys('    - { id: k1, algorithm: HS256, env: RADGATE_TEST_LINK_KEY }\n    - { id: k2, algorithm: RS256, file: k2.pem }\n'),
+    problems: [
+      'server.yaml: server.link_keys[1].algorithm: must be one of HS256, EdDSA, got "RS256"',
+      'server.yaml: server.link_keys[0].env: environment variable RADGATE_TEST_LINK_KEY is not set',
+    ],
+  },
+  {
+    name: 'HS256 link key that is too short',
+    change: async (dir) => {
+      await write(dir, 'link.key', 'c2hvcnQ=\n');
+      await withLinkKeys('    - { id: k1, algorithm: HS256, file: link.key }\n')(dir);
+    },
+    problems: ['server.yaml: server.link_keys[0].file: HS256 key is 5 bytes; it must be at least 32 random bytes as base64 or hex (openssl rand -base64 32)'],
+  },
+  {
+    name: 'first link key is an EdDSA public key (it cannot sign)',
+    change: async (dir) => {
+      const { publicKey } = generateKeyPairSync('ed25519');
+      await write(dir, 'old.pub', publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      await withLinkKeys('    - { id: old, algorithm: EdDSA, file: old.pub }\n')(dir);
+    },
+    problems: ['server.yaml: server.link_keys[0].file: the first key signs new links, so it must be a private key (this is a public key)'],
+  },
+  {
+    name: 'EdDSA link key that is not an Ed25519 PEM',
+    change: async (dir) => {
+      await write(dir, 'k.pem', 'not a key\n');
+      await withLinkKeys('    - { id: k, algorithm: EdDSA, file: k.pem }\n')(dir);
+    },
+    problems: ['server.yaml: server.link_keys[0].file: EdDSA key must be a PEM Ed25519 private or public key (openssl genpkey -algorithm ed25519)'],
+  },
+];
+
 describe('broken configs: each reports exactly its problem', () => {
-  it.each(BROKEN)('$name', async ({ change, env, problems }) => {
+  it.each([...BROKEN, ...REMINDER_BROKEN])('$name', async ({ change, env, problems }) => {
     const dir = await copyExample();
     await change(dir);
     const expected = typeof problems === 'function' ? problems(dir) : problems;

@@ -38,6 +38,8 @@ export async function startTestRadgate(options: { config?: Parameters<typeof tes
     RADGATE_AUTH_PORT: '0',
     RADGATE_ACCT_PORT: '0',
     RADGATE_HTTP_PORT: '0',
+    RADGATE_METRICS_PORT: '0',
+    RADGATE_CAPTIVE_PORT: '0',
   };
   const radgate = await startRadgate(
     { configDir, dataDir: database.dataDir, databaseUrl: database.databaseUrl, passwordKey: undefined },

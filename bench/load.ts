@@ -1,0 +1,155 @@
+/**
+ * A closed-loop UDP load generator: `concurrency` request slots, each sending its next request as soon as the
+ * previous one is answered (or timed out). Requests are built before the clock starts, so the generator spends its
+ * time on sockets and on checking replies, never on building packets. It runs in the bench process, never in the
+ * server's: the two do not share an event loop.
+ */
+import dgram, { type Socket } from 'node:dgram';
+import { performance } from 'node:perf_hooks';
+import { replyMatches } from './requests.js';
+
+export interface LoadOptions {
+  port: number;
+  secret: Buffer;
+  requests: number;
+  /** Requests in flight. At most 256 per socket (the Identifier is one byte); sockets are added as needed. */
+  concurrency: number;
+  /** Builds one request with this Identifier (called `requests` times before the clock starts). */
+  build: (identifier: number) => Buffer;
+  /** The reply code every request should get (2 = Access-Accept). */
+  expectCode: number;
+  /** A request unanswered this long is counted lost and its slot moves on. */
+  timeoutMs: number;
+  /** Stop sending after this long, whatever is left. */
+  maxDurationMs: number;
+}
+
+export interface LoadResult {
+  sent: number;
+  answered: number;
+  /** Answered with another code than expected. */
+  wrongCode: number;
+  lost: number;
+  /** Replies that matched no request in flight (late replies to lost requests) or failed the authenticator check. */
+  unmatched: number;
+  elapsedMs: number;
+  requestsPerSecond: number;
+  /** CPU the generator itself used while the clock ran, percent of one core. */
+  generatorCpuPercent: number;
+  latencyMs: { p50: number; p95: number; p99: number; max: number };
+}
+
+const SLOTS_PER_SOCKET = 128;
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const concurrency = Math.max(1, Math.min(options.concurrency, options.requests));
+  const socketCount = Math.ceil(concurrency / SLOTS_PER_SOCKET);
+  // Slot j uses socket j % socketCount and Identifier ⌊j / socketCount⌋, so a reply finds its slot directly.
+  const queues: Buffer[][] = Array.from({ length: concurrency }, () => []);
+  for (let k = 0; k < options.requests; k++) {
+    const slot = k % concurrency;
+    queues[slot]!.push(options.build(Math.floor(slot / socketCount)));
+  }
+  const sockets = await Promise.all(Array.from({ length: socketCount }, () => openSocket(options.port)));
+
+  const current: Array<Buffer | undefined> = new Array(concurrency).fill(undefined);
+  const cursor = new Int32Array(concurrency);
+  const sentAt = new Float64Array(concurrency);
+  const latencies = new Float64Array(options.requests);
+  const scratch = Buffer.alloc(4096 + options.secret.length);
+  let sent = 0;
+  let answered = 0;
+  let wrongCode = 0;
+  let lost = 0;
+  let unmatched = 0;
+  let active = concurrency;
+  let lastReplyAt = 0;
+  let stopSending = false;
+
+  let finish!: () => void;
+  const done = new Promise<void>((resolve) => (finish = resolve));
+
+  const sendNext = (slot: number): void => {
+    const queue = queues[slot]!;
+    const k = cursor[slot]!;
+    if (stopSending || k >= queue.length) {
+      current[slot] = undefined;
+      if (--active === 0) finish();
+      return;
+    }
+    const packet = queue[k]!;
+    cursor[slot] = k + 1;
+    current[slot] = packet;
+    sentAt[slot] = performance.now();
+    sent++;
+    sockets[slot % socketCount]!.send(packet);
+  };
+
+  sockets.forEach((socket, s) =>
+    socket.on('message', (reply) => {
+      const slot = (reply[1] ?? 0) * socketCount + s;
+      const request = slot < concurrency ? current[slot] : undefined;
+      if (!request || !replyMatches(reply, request, options.secret, scratch)) {
+        unmatched++;
+        return;
+      }
+      const now = performance.now();
+      latencies[answered++] = now - sentAt[slot]!;
+      lastReplyAt = now;
+      if (reply[0] !== options.expectCode) wrongCode++;
+      sendNext(slot);
+    }),
+  );
+
+  const started = performance.now();
+  const cpuBefore = process.cpuUsage();
+  const deadline = setTimeout(() => (stopSending = true), options.maxDurationMs);
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    for (let slot = 0; slot < concurrency; slot++) {
+      if (current[slot] && now - sentAt[slot]! > options.timeoutMs) {
+        lost++;
+        sendNext(slot);
+      }
+    }
+  }, 50);
+  for (let slot = 0; slot < concurrency; slot++) sendNext(slot);
+  await done;
+  const cpu = process.cpuUsage(cpuBefore);
+  clearTimeout(deadline);
+  clearInterval(sweeper);
+  for (const socket of sockets) socket.close();
+
+  const elapsedMs = (lastReplyAt || performance.now()) - started;
+  const sorted = latencies.subarray(0, answered).sort();
+  return {
+    sent,
+    answered,
+    wrongCode,
+    lost,
+    unmatched,
+    elapsedMs,
+    requestsPerSecond: elapsedMs > 0 ? (answered / elapsedMs) * 1000 : 0,
+    generatorCpuPercent: elapsedMs > 0 ? ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100 : 0,
+    latencyMs: { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 },
+  };
+}
+
+/** Nearest-rank percentile of sorted values. */
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!;
+}
+
+function openSocket(port: number): Promise<Socket> {
+  const socket = dgram.createSocket({ type: 'udp4', recvBufferSize: 4 << 20, sendBufferSize: 4 << 20 });
+  return new Promise((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.connect(port, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve(socket);
+      });
+    });
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * `npm run bench`: runs each benchmark listed in BENCHMARKS in turn and prints its figures. Speed targets live here,
+ * never in tests. A benchmark is a module in bench/ exporting an async function; add it to the list below.
+ *
+ *   npm run bench                          every benchmark, defaults
+ *   npm run bench -- --only auth           one benchmark
+ *   npm run bench -- --subscribers 10000 --pap 50000 --mschap 20000 --concurrency 64 --log-levels warn
+ *   npm run bench -- --only auth --keep "--server-node-args=--cpu-prof --cpu-prof-dir=/tmp/radgate-prof"
+ *   --fresh-import: measure right after the bulk import of the subscribers, not in the steady state
+ */
+import { parseArgs } from 'node:util';
+import { AUTH_DEFAULTS, benchAuth } from './auth.js';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', multiple: true },
+    subscribers: { type: 'string' },
+    pap: { type: 'string' },
+    mschap: { type: 'string' },
+    concurrency: { type: 'string' },
+    'log-levels': { type: 'string' },
+    'server-node-args': { type: 'string' },
+    'max-run-seconds': { type: 'string' },
+    'fresh-import': { type: 'boolean' },
+    keep: { type: 'boolean' },
+  },
+  strict: true,
+});
+
+function count(name: string, given: string | undefined, fallback: number): number {
+  if (given === undefined) return fallback;
+  const n = Number(given);
+  if (!Number.isSafeInteger(n) || n <= 0) throw new Error(`--${name} must be a positive integer`);
+  return n;
+}
+
+function logLevels(given: string | undefined): Array<'warn' | 'info'> {
+  if (given === undefined) return AUTH_DEFAULTS.logLevels;
+  const levels = given.split(',').map((l) => l.trim());
+  for (const level of levels) if (level !== 'warn' && level !== 'info') throw new Error('--log-levels: warn and/or info');
+  return levels as Array<'warn' | 'info'>;
+}
+
+interface Benchmark {
+  name: string;
+  run(): Promise<unknown>;
+}
+
+const BENCHMARKS: Benchmark[] = [
+  {
+    name: 'auth',
+    run: () =>
+      benchAuth({
+        subscribers: count('subscribers', values.subscribers, AUTH_DEFAULTS.subscribers),
+        papRequests: count('pap', values.pap, AUTH_DEFAULTS.papRequests),
+        mschapRequests: count('mschap', values.mschap, AUTH_DEFAULTS.mschapRequests),
+        concurrency: count('concurrency', values.concurrency, AUTH_DEFAULTS.concurrency),
+        logLevels: logLevels(values['log-levels']),
+        serverNodeArgs: values['server-node-args']?.split(/\s+/).filter(Boolean) ?? [],
+        maxRunMs: count('max-run-seconds', values['max-run-seconds'], AUTH_DEFAULTS.maxRunMs / 1000) * 1000,
+        freshImport: values['fresh-import'] ?? false,
+        keep: values.keep ?? false,
+      }),
+  },
+  // ── more benchmarks go here: { name: 'accounting', run: () => benchAccounting() } ──
+];
+
+const selected = values.only ? BENCHMARKS.filter((b) => values.only!.includes(b.name)) : BENCHMARKS;
+if (values.only && selected.length !== values.only.length) {
+  throw new Error(`unknown benchmark in --only (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
+}
+console.log(`radgate bench — node ${process.version}, ${(await import('node:os')).availableParallelism()} CPU(s)`);
+for (const benchmark of selected) {
+  const started = performance.now();
+  await benchmark.run();
+  console.log(`${benchmark.name}: done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}

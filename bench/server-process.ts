@@ -1,0 +1,196 @@
+/**
+ * A radgate server for benchmarks: its own process (`node bin/radgate.js start` from dist/), the example config
+ * with a chosen log level, an embedded database seeded beforehand. Reports the process's peak resident memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import dgram from 'node:dgram';
+import { cpSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openDatabase } from '../src/db/client.js';
+import { subscribers as subscriberTable } from '../src/db/schema.js';
+import { SubscriberService, type NewSubscriber } from '../src/subscribers/service.js';
+import { PasswordVault } from '../src/subscribers/vault.js';
+import { benchUser } from './requests.js';
+
+/** The package root (bench/ is compiled to dist/bench/). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A scratch directory for one benchmark run, with an embedded database holding `subscribers` subscribers. */
+export interface BenchData {
+  dir: string;
+  dataDir: string;
+  passwordKey: string;
+  seedMs: number;
+  cleanup(): void;
+}
+
+/**
+ * `freshImport`: keep `updated_at` as the import set it. By default the seed is dated an hour back, so runs measure
+ * the steady state: the directory's safety-net poll re-reads every row changed in the last minute, which right
+ * after a bulk import means all of them, every poll.
+ */
+export async function prepareData(subscribers: number, freshImport = false): Promise<BenchData> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'radgate-bench-'));
+  const dataDir = path.join(dir, 'data');
+  const key = randomBytes(32);
+  const started = performance.now();
+  const database = await openDatabase({ dataDir, role: 'tool' });
+  try {
+    await database.migrate();
+    const service = new SubscriberService(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true });
+    const list: NewSubscriber[] = [];
+    for (let i = 0; i < subscribers; i++) {
+      const user = benchUser(i);
+      list.push({ workspaceId: 'default', username: user.username, password: user.password, plan: 'home-10', accountNumber: `B${i}` });
+    }
+    const clashes = await service.addMany(list, true);
+    if (clashes.length > 0) throw new Error(`seeding failed: ${clashes.length} clashes`);
+    if (!freshImport) {
+      const anHourAgo = new Date(Date.now() - 3_600_000);
+      await database.db.update(subscriberTable).set({ createdAt: anHourAgo, updatedAt: anHourAgo });
+    }
+  } finally {
+    await database.close();
+  }
+  return {
+    dir,
+    dataDir,
+    passwordKey: key.toString('base64'),
+    seedMs: performance.now() - started,
+    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+export interface ServerOptions {
+  data: BenchData;
+  logLevel: 'warn' | 'info';
+  /** Extra node flags for the server process, e.g. `--cpu-prof`. */
+  nodeArgs?: string[];
+}
+
+export interface BenchServer {
+  pid: number;
+  authPort: number;
+  acctPort: number;
+  secret: Buffer;
+  /** Time from spawn until the server answered Status-Server (directory loaded, sockets bound). */
+  startupMs: number;
+  logFile: string;
+  /** VmHWM: the most resident memory the process has had so far, bytes. */
+  peakRssBytes(): number;
+  /** CPU time the process has used so far (user + system), ms. */
+  cpuMs(): number;
+  stop(): Promise<void>;
+}
+
+export const BENCH_SECRET = 'testing123';
+
+export async function startServer(options: ServerOptions): Promise<BenchServer> {
+  const configDir = path.join(options.data.dir, `config-${options.logLevel}`);
+  cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
+  const serverYaml = path.join(configDir, 'server.yaml');
+  writeFileSync(serverYaml, readFileSync(serverYaml, 'utf8').replace(/^(\s*)log_level:.*$/m, `$1log_level: ${options.logLevel}`));
+
+  const [authPort, acctPort] = await freeUdpPorts(2);
+  const logFile = path.join(options.data.dir, `server-${options.logLevel}-${Date.now()}.log`);
+  const out = openSync(logFile, 'w');
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  Object.assign(env, {
+    RADGATE_CONFIG: configDir,
+    RADGATE_DATA_DIR: options.data.dataDir,
+    RADGATE_PASSWORD_KEY: options.data.passwordKey,
+    RADGATE_BIND: '127.0.0.1',
+    RADGATE_AUTH_PORT: String(authPort),
+    RADGATE_ACCT_PORT: String(acctPort),
+    RADGATE_HTTP_PORT: '0',
+  });
+  const started = performance.now();
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, 'bin/radgate.js'), 'start'], {
+    env,
+    cwd: options.data.dir,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const secret = Buffer.from(BENCH_SECRET);
+  try {
+    await waitForStatusServer(authPort!, secret, exited, 180_000);
+  } catch (err) {
+    child.kill('SIGKILL');
+    const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+    throw new Error(`${(err as Error).message}\n--- server log (tail) ---\n${tail}`);
+  }
+  const startupMs = performance.now() - started;
+  return {
+    pid: child.pid!,
+    authPort: authPort!,
+    acctPort: acctPort!,
+    secret,
+    startupMs,
+    logFile,
+    peakRssBytes: () => peakRss(child),
+    cpuMs: () => cpuTime(child),
+    async stop() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function peakRss(child: ChildProcess): number {
+  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+function cpuTime(child: ChildProcess): number {
+  // /proc/PID/stat: fields after the command name; utime and stime are the 14th and 15th, in clock ticks (100/s).
+  const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Ports the OS considers free right now (bound then released). */
+async function freeUdpPorts(n: number): Promise<number[]> {
+  const sockets = await Promise.all(
+    Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
+      const s = dgram.createSocket('udp4');
+      s.bind(0, '127.0.0.1', () => resolve(s));
+    })),
+  );
+  const ports = sockets.map((s) => s.address().port);
+  for (const s of sockets) s.close();
+  return ports;
+}
+
+/** RFC 5997 Status-Server with Message-Authenticator, until Access-Accept comes back. */
+async function waitForStatusServer(port: number, secret: Buffer, exited: Promise<number | null>, timeoutMs: number): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  let answered = false;
+  socket.on('message', (reply) => {
+    if (reply[0] === 2) answered = true;
+  });
+  let exitCode: number | null | undefined;
+  void exited.then((code) => (exitCode = code ?? -1));
+  const deadline = Date.now() + timeoutMs;
+  try {
+    for (let id = 0; !answered; id = (id + 1) & 0xff) {
+      if (exitCode !== undefined) throw new Error(`radgate exited with code ${exitCode} before answering`);
+      if (Date.now() > deadline) throw new Error(`radgate did not answer Status-Server within ${timeoutMs} ms`);
+      const packet = Buffer.concat([Buffer.of(12, id, 0, 38), randomBytes(16), Buffer.of(80, 18), Buffer.alloc(16)]);
+      createHmac('md5', secret).update(packet).digest().copy(packet, 22);
+      socket.send(packet, port, '127.0.0.1');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  } finally {
+    socket.close();
+  }
+}

@@ -1,0 +1,1 @@
+CREATE INDEX "sessions_username_started" ON "sessions" USING btree ("username","started_at");

@@ -1,0 +1,91 @@
+/**
+ * `radgate router-script NAS [--out FILE]`, `radgate router-apply NAS [--dry-run]` and `radgate reconcile NAS [--fix]`:
+ * the RouterOS configuration that makes a router enforce radgate's decisions, as a script or applied over the API,
+ * and the comparison of the router's live state with radgate's.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { Config, NasApiConfig, NasConfig } from '../config/index.js';
+import { describeReconcile, reconcile } from '../enforce/reconcile.js';
+import { databaseReconcilePorts } from '../enforce/reconcile-db.js';
+import { RadgateError } from '../errors.js';
+import { endpointOf, RouterOsClient } from '../routeros/api.js';
+import { applyConfiguration, describeReport } from '../routeros/apply.js';
+import { desiredFor, findNas } from '../routeros/input.js';
+import { systemResolver, type Resolver } from '../routeros/redirect-target.js';
+import { renderScript } from '../routeros/script.js';
+import type { CliContext } from './context.js';
+
+export const ROUTER_USAGE = `radgate router-script NAS [--out FILE]
+    print the RouterOS script (.rsc) that makes the router enforce radgate's decisions (RADIUS client, CoA port,
+    PPP accounting, the expired PPP profile, the unpaid firewall, the walled garden). Safe to import again and
+    again: it finds radgate's objects by comment="radgate:<key>" and touches nothing else. --out writes the file
+    (mode 600: it holds the RADIUS secret).
+radgate router-apply NAS [--dry-run]
+    apply the same configuration over the RouterOS API (nas.yaml api:): read the router, print the plan (add / set /
+    remove / move per object), apply it. A second run says "no changes". --dry-run prints the plan only.
+radgate reconcile NAS [--fix]
+    compare the router's live sessions with radgate's open sessions, and its unpaid address list with the
+    subscribers who should be in it; print the drift; --fix corrects it. Exit status 0: no drift left; 1: drift.`;
+
+/** What a command prints and the exit status it asks for. */
+export interface CommandOutput {
+  readonly text: string;
+  readonly exitCode: number;
+}
+
+function nasArgument(positionals: readonly string[], command: string): string {
+  const [nas, extra] = positionals;
+  if (nas === undefined || nas === '') throw new RadgateError('USAGE', `missing NAS (the name in nas.yaml)\n\n${ROUTER_USAGE}`);
+  if (extra !== undefined) throw new RadgateError('USAGE', `${command} takes one NAS, got "${extra}" too\n\n${ROUTER_USAGE}`);
+  return nas;
+}
+
+function apiOf(nas: NasConfig, command: string): NasApiConfig {
+  if (nas.api === undefined) {
+    const alternative = command === 'router-apply' ? ' (or render the script with router-script and import it)' : '';
+    throw new RadgateError('ROUTER_APPLY', `NAS "${nas.name}" has no api: section in nas.yaml; ${command} needs RouterOS API access${alternative}`);
+  }
+  return nas.api;
+}
+
+export async function routerScriptCommand(config: Config, argv: string[], resolve: Resolver = systemResolver): Promise<CommandOutput> {
+  const { values, positionals } = parseArgs({ args: argv, options: { out: { type: 'string' } }, allowPositionals: true, strict: true });
+  const nas = nasArgument(positionals, 'router-script');
+  const script = renderScript(await desiredFor(config, nas, resolve));
+  if (values.out === undefined) return { text: script, exitCode: 0 };
+  await writeFile(values.out, script, { mode: 0o600 });
+  return { text: `wrote ${values.out} (${script.split('\n').length - 1} lines; it holds the RADIUS secret of ${nas}: keep it private)\nimport on the router: /import file-name=${values.out.split('/').pop()} verbose=yes\n`, exitCode: 0 };
+}
+
+export async function routerApplyCommand(config: Config, argv: string[], resolve: Resolver = systemResolver): Promise<CommandOutput> {
+  const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const nas = findNas(config, nasArgument(positionals, 'router-apply'));
+  const api = apiOf(nas, 'router-apply');
+  const model = await desiredFor(config, nas.name, resolve);
+  const client = new RouterOsClient(endpointOf(nas.name, api));
+  try {
+    const dryRun = values['dry-run'] === true;
+    const report = await applyConfiguration(client, model, { dryRun });
+    const failed = report.failed !== undefined || report.plan.conflicts.length > 0;
+    return { text: describeReport(report, { dryRun }) + '\n', exitCode: failed ? 1 : 0 };
+  } finally {
+    await client.close();
+  }
+}
+
+export async function reconcileCommand(ctx: CliContext, argv: string[]): Promise<CommandOutput> {
+  const { values, positionals } = parseArgs({ args: argv, options: { fix: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const config = await ctx.loadConfig();
+  const nas = findNas(config, nasArgument(positionals, 'reconcile'));
+  const api = apiOf(nas, 'reconcile');
+  const client = new RouterOsClient(endpointOf(nas.name, api));
+  try {
+    const ports = databaseReconcilePorts(config, nas, await ctx.db(), client);
+    const report = await reconcile(nas.name, ports, { fix: values.fix === true });
+    const left = report.fixes === undefined ? report.drift.length : report.fixes.filter((f) => !f.ok).length;
+    return { text: describeReconcile(report, ports.addressList) + '\n', exitCode: left > 0 ? 1 : 0 };
+  } finally {
+    await client.close();
+  }
+}

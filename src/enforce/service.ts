@@ -1,0 +1,332 @@
+/**
+ * Enforcement workers: claim due jobs from the database in batches (FOR UPDATE SKIP LOCKED + lease, renewed while
+ * working), run the ladder for every open session of each job's subscriber — all jobs concurrently, requests to each
+ * NAS bounded by its `enforcement.concurrency` — and record attempts and outcomes in batched transactions. Failed
+ * jobs come back with back-off; a stop releases what is still claimed so another instance (or the next start) takes
+ * it over.
+ *
+ *   state change ──(outbox, same transaction)──▶ enforcement_jobs ──NOTIFY──▶ claim ─▶ merge older jobs
+ *     ─▶ subscriber + open sessions ─▶ plan (noop / offline / CoA / reconnect) ─▶ ladder per session
+ *     ─▶ attempts + outcome (done | pending with back-off | failed)
+ */
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import type { Config } from '../config/index.js';
+import type { DatabaseHandle } from '../db/client.js';
+import type { SubscriberStatus } from '../db/schema.js';
+import type { Logger } from '../log.js';
+import { RadiusClient } from '../radius/client.js';
+import { RouterOsPool } from '../routeros/api.js';
+import {
+  claimJobs, loadSubscribers, mergeOlderJobs, recordResults, releaseJobs, renewLeases, type ClaimedJob, type JobFinish,
+  type JobResult, type Merged,
+} from './jobs.js';
+import { enforceSession, jobSummary, type AttemptRecord, type LadderContext, type SessionResult } from './ladder.js';
+import { KeyedLimiter } from './limiter.js';
+import { ENFORCEMENT_CHANNEL } from './outbox.js';
+import { planPush, type PushPlan, type SubscriberState } from './plan.js';
+import { databaseSessions, type OpenSession, type SessionSource } from './sessions.js';
+
+/** Jobs claimed per query. */
+const CLAIM_BATCH = 500;
+/** Results are written together when they arrive within this long. */
+const FLUSH_GATHER_MS = 20;
+/** On stop, wait this long for in-flight ladders to notice and return. */
+const STOP_GRACE_MS = 5000;
+
+export interface EnforcementOptions {
+  database: DatabaseHandle;
+  /** Read at each use: a config reload applies to the next job. */
+  config: () => Config;
+  log: Logger;
+  /** Default: the sessions table. */
+  sessions?: SessionSource;
+  /** Default: a client bound to server.bind (IPv4) on an OS-chosen port. */
+  radius?: RadiusClient;
+  routers?: RouterOsPool;
+  /** Default: `<host>:<pid>:<random>`. */
+  instanceId?: string;
+}
+
+/** What one job did (the CLI prints it; the workers record it). */
+export interface JobRun {
+  job: ClaimedJob;
+  plan: PushPlan | undefined;
+  sessions: OpenSession[];
+  results: SessionResult[];
+  attempts: AttemptRecord[];
+  finish: JobFinish;
+  aborted: boolean;
+}
+
+export interface RunHooks {
+  onPlan?: (plan: PushPlan, sessions: readonly OpenSession[]) => void;
+  onAttempt?: (attempt: AttemptRecord) => void;
+}
+
+export class Enforcement {
+  readonly instanceId: string;
+  readonly radius: RadiusClient;
+  readonly routers: RouterOsPool;
+  readonly stats = { claimed: 0, done: 0, retried: 0, failed: 0 };
+  private readonly sessions: SessionSource;
+  private readonly limiter = new KeyedLimiter();
+  private readonly abort = new AbortController();
+  private readonly inFlight = new Map<number, Promise<void>>();
+  private readonly queue: JobResult[] = [];
+  private flushing: Promise<void> | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private loop: Promise<void> | undefined;
+  private wakeUp: (() => void) | undefined;
+  /** The last claim found fewer jobs than it asked for: wait for a notification or the poll before asking again. */
+  private drained = false;
+  private stopping = false;
+
+  constructor(private readonly options: EnforcementOptions) {
+    this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const bind = options.config().server.bind;
+    this.radius = options.radius ?? new RadiusClient({ bind: /^\d+\.\d+\.\d+\.\d+$/.test(bind) ? bind : undefined, log: options.log });
+    this.routers = options.routers ?? new RouterOsPool();
+    this.sessions = options.sessions ?? databaseSessions(options.database.db);
+  }
+
+  /** Start the workers (when `server.enforcement.enabled`): listen for new jobs, poll, renew leases. */
+  async start(): Promise<void> {
+    const settings = this.options.config().server.enforcement;
+    if (!settings.enabled) {
+      this.options.log.info('enforcement workers disabled in this instance (server.enforcement.enabled: false)');
+      return;
+    }
+    this.unlisten = await this.options.database.listen(ENFORCEMENT_CHANNEL, () => this.wake());
+    this.heartbeat = setInterval(() => {
+      if (this.inFlight.size === 0) return;
+      renewLeases(this.options.database.db, this.instanceId, this.options.config().server.enforcement.leaseSeconds)
+        .catch((err: unknown) => this.options.log.error({ err }, 'enforcement: lease renewal failed'));
+    }, Math.max(200, (settings.leaseSeconds * 1000) / 3));
+    this.heartbeat.unref();
+    this.loop = this.run();
+    this.options.log.info({ instance: this.instanceId }, 'enforcement workers started');
+  }
+
+  /** Stop claiming, interrupt the ladders, record what finished, release the rest. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.wake();
+    await this.loop;
+    this.abort.abort();
+    await this.radius.close(); // in-flight CoA/Disconnect settle as unanswered; ladders then see the abort
+    await this.routers.closeAll();
+    await Promise.race([Promise.allSettled(this.inFlight.values()), new Promise((r) => setTimeout(r, STOP_GRACE_MS).unref())]);
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.flush();
+    const released = await releaseJobs(this.options.database.db, this.instanceId).catch((err: unknown) => {
+      this.options.log.error({ err }, 'enforcement: releasing claimed jobs failed (their lease will run out)');
+      return 0;
+    });
+    await this.unlisten?.().catch(() => {});
+    this.options.log.info({ released, ...this.stats }, 'enforcement workers stopped');
+  }
+
+  /** Look for due jobs now (a notification, the CLI). */
+  wake(): void {
+    this.drained = false;
+    this.resume();
+  }
+
+  private resume(): void {
+    const wake = this.wakeUp;
+    this.wakeUp = undefined;
+    wake?.();
+  }
+
+  /**
+   * Run one claimed job now and record it (the CLI's `radgate enforce USER`): the same path as the workers, with
+   * hooks that see the plan and each attempt as it ends.
+   */
+  async runJob(job: ClaimedJob, hooks: RunHooks = {}): Promise<JobRun> {
+    const db = this.options.database.db;
+    const merged = (await mergeOlderJobs(db, [job])).get(job.id);
+    const subscribers = await loadSubscribers(db, [job.subscriberId]);
+    const sessions = (await this.sessions.openSessions([job.subscriberId])).get(job.subscriberId) ?? [];
+    const run = await this.process(job, subscribers.get(job.subscriberId), sessions, merged, hooks);
+    if (run.aborted) await releaseJobs(db, this.instanceId, [job.id]);
+    else await recordResults(db, this.instanceId, [{ job, attempts: run.attempts, finish: run.finish }]);
+    return run;
+  }
+
+  /** Release sockets (for one-shot users such as the CLI, which never call start). */
+  async close(): Promise<void> {
+    await this.radius.close();
+    await this.routers.closeAll();
+  }
+
+  private async run(): Promise<void> {
+    const db = this.options.database.db;
+    while (!this.stopping) {
+      const settings = this.options.config().server.enforcement;
+      const room = settings.maxJobs - this.inFlight.size;
+      if (room > 0) {
+        let claimed: ClaimedJob[] = [];
+        try {
+          const started = performance.now();
+          claimed = await claimJobs(db, this.instanceId, Math.min(room, CLAIM_BATCH), settings.leaseSeconds);
+          if (claimed.length > 0) this.options.log.debug({ claimed: claimed.length, ms: Math.round(performance.now() - started) }, 'enforcement jobs claimed');
+          if (claimed.length > 0) await this.startBatch(claimed);
+        } catch (err) {
+          this.options.log.error({ err }, 'enforcement: claiming jobs failed');
+          if (claimed.length > 0) await releaseJobs(db, this.instanceId, claimed.map((j) => j.id)).catch(() => {});
+        }
+        this.drained = claimed.length < Math.min(room, CLAIM_BATCH);
+        if (!this.drained && !this.stopping && this.inFlight.size < settings.maxJobs) continue; // more are due right away
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.drained = false;
+          resolve();
+        }, settings.pollIntervalSeconds * 1000);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  private async startBatch(jobs: ClaimedJob[]): Promise<void> {
+    const db = this.options.database.db;
+    this.stats.claimed += jobs.length;
+    const started = performance.now();
+    const ids = [...new Set(jobs.map((j) => j.subscriberId))];
+    const merges = await mergeOlderJobs(db, jobs);
+    const subscribers = await loadSubscribers(db, ids);
+    const sessions = await this.sessions.openSessions(ids);
+    this.options.log.debug({ jobs: jobs.length, inFlight: this.inFlight.size, loadMs: Math.round(performance.now() - started) }, 'enforcement batch claimed');
+    for (const job of jobs) {
+      const work = this.process(job, subscribers.get(job.subscriberId), sessions.get(job.subscriberId) ?? [], merges.get(job.id), {})
+        .then((run) => {
+          if (!run.aborted) this.submit({ job, attempts: run.attempts, finish: run.finish });
+        })
+        .catch((err: unknown) => this.options.log.error({ err, job: job.id }, 'enforcement: job crashed (its lease will run out)'))
+        .finally(() => {
+          this.inFlight.delete(job.id);
+          // Claim again once there is room for a good batch, unless the queue was found empty (each claim is a
+          // query; on PGlite it runs on this event loop).
+          const room = this.options.config().server.enforcement.maxJobs - this.inFlight.size;
+          if (!this.drained && room >= Math.min(CLAIM_BATCH, Math.ceil(this.options.config().server.enforcement.maxJobs / 4))) this.resume();
+        });
+      this.inFlight.set(job.id, work);
+    }
+  }
+
+  private async process(job: ClaimedJob, subscriber: SubscriberState | undefined, sessions: OpenSession[], merged: Merged | undefined, hooks: RunHooks): Promise<JobRun> {
+    const config = this.options.config();
+    const settings = config.server.enforcement;
+    const attempts: AttemptRecord[] = [];
+    const base = { job, sessions, attempts, aborted: false };
+    const mergedNote = merged ? ` (merged job(s) #${merged.merged.join(', #')})` : '';
+    if (!subscriber) {
+      return { ...base, plan: undefined, results: [], finish: this.finish(job, 'done', `subscriber #${job.subscriberId} does not exist: nothing to push`) };
+    }
+    // What the sessions were last given: the oldest merged job's from-status; unknown for manual and plan jobs.
+    let fromStatus: SubscriberStatus | null = job.kind === 'status' ? job.fromStatus : null;
+    if (merged) fromStatus = merged.uncertain || job.kind !== 'status' ? null : merged.fromStatus;
+    const plan = planPush(config, subscriber, fromStatus);
+    hooks.onPlan?.(plan, sessions);
+    if (plan.noop) return { ...base, plan, results: [], finish: this.finish(job, 'done', plan.noop + mergedNote) };
+    if (sessions.length === 0) {
+      return { ...base, plan, results: [], finish: this.finish(job, 'done', `offline: no open session; ${subscriber.username}'s next login gets the ${plan.label}${mergedNote}`) };
+    }
+    const ctx: LadderContext = {
+      config,
+      radius: this.radius,
+      routers: this.routers,
+      limiter: this.limiter,
+      signal: this.abort.signal,
+      log: this.options.log,
+      onAttempt: (attempt) => {
+        attempts.push(attempt);
+        hooks.onAttempt?.(attempt);
+      },
+    };
+    const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, plan)));
+    if (results.some((r) => r.aborted)) return { ...base, plan, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
+    const gone = results.filter((r) => r.gone).map((r) => r.session);
+    if (gone.length > 0) {
+      await this.sessions.closeGone(gone).catch((err: unknown) => this.options.log.error({ err }, 'enforcement: closing gone sessions failed'));
+    }
+    const summary = jobSummary(plan, results) + mergedNote;
+    if (results.every((r) => r.ok)) return { ...base, plan, results, finish: this.finish(job, 'done', summary) };
+    if (job.attempts >= settings.maxAttempts) {
+      return { ...base, plan, results, finish: this.finish(job, 'failed', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; giving up)`) };
+    }
+    const delay = Math.min(3600, settings.retryDelaySeconds * 2 ** (job.attempts - 1));
+    return { ...base, plan, results, finish: this.finish(job, 'pending', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; next in ${formatSeconds(delay)})`, delay) };
+  }
+
+  private finish(job: ClaimedJob, state: JobFinish['state'], outcome: string, retryInSeconds = 0): JobFinish {
+    const log = this.options.log;
+    const fields = { job: job.id, subscriber: job.subscriberId, kind: job.kind, to: job.toStatus, attempt: job.attempts, outcome };
+    if (state === 'done') {
+      this.stats.done++;
+      log.info(fields, 'enforcement job done');
+      return { state, outcome };
+    }
+    if (state === 'failed') {
+      this.stats.failed++;
+      log.error(fields, 'enforcement job failed');
+      return { state, outcome };
+    }
+    this.stats.retried++;
+    log.warn(fields, 'enforcement job will be retried');
+    return { state, outcome, retryInSeconds };
+  }
+
+  private submit(result: JobResult): void {
+    this.queue.push(result);
+    this.schedule(FLUSH_GATHER_MS);
+  }
+
+  private schedule(ms: number): void {
+    if (this.flushTimer || this.flushing) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush();
+    }, ms);
+  }
+
+  /** Write queued results; one write at a time, failures kept for the next try. */
+  private async flush(): Promise<void> {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = undefined;
+    }
+    while (this.flushing) await this.flushing;
+    if (this.queue.length === 0) return;
+    const batch = this.queue.splice(0);
+    let failed = false;
+    const started = performance.now();
+    this.flushing = recordResults(this.options.database.db, this.instanceId, batch)
+      .then(() => this.options.log.debug({ jobs: batch.length, ms: Math.round(performance.now() - started) }, 'enforcement results recorded'))
+      .catch((err: unknown) => {
+        failed = true;
+        this.options.log.error({ err, jobs: batch.length }, 'enforcement: recording results failed; retrying');
+        this.queue.unshift(...batch);
+      })
+      .finally(() => {
+        this.flushing = undefined;
+      });
+    await this.flushing;
+    if (this.queue.length > 0 && !this.stopping) this.schedule(failed ? 1000 : FLUSH_GATHER_MS);
+  }
+}
+
+function formatSeconds(seconds: number): string {
+  if (seconds < 60) return `${Math.round(seconds * 10) / 10} s`;
+  if (seconds < 3600) return `${Math.round(seconds / 6) / 10} min`;
+  return `${Math.round(seconds / 360) / 10} h`;
+}
+
+/** The type the composition root and the CLI share. */
+export type { ClaimedJob } from './jobs.js';

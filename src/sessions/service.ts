@@ -1,0 +1,207 @@
+/**
+ * Live sessions: the accounting writer (group commit), the simultaneous-use tracker kept in step with the database
+ * across instances (NOTIFY `radgate_sessions` + periodic re-read), and the stale-session sweep.
+ */
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { DatabaseHandle } from '../db/client.js';
+import type { Logger } from '../log.js';
+import {
+  closeSession,
+  openSessionChanges,
+  SESSIONS_CHANNEL,
+  sweepStaleSessions,
+  type Executor,
+  type SessionChange,
+} from './store.js';
+import { SessionTracker } from './tracker.js';
+import { AccountingWriter, type AccountingRecord, type WriterOptions } from './writer.js';
+
+export { SESSIONS_CHANNEL };
+
+/** NOTIFY payloads are limited to 8000 bytes. */
+const MAX_PAYLOAD = 7900;
+
+/** `<instance>|<id>,<id>,…` — several payloads when the ids do not fit in one. */
+export function announcements(instanceId: string, subscriberIds: readonly number[]): string[] {
+  const payloads: string[] = [];
+  let current: string[] = [];
+  let length = instanceId.length + 1;
+  for (const id of subscriberIds) {
+    const text = String(id);
+    if (current.length > 0 && length + text.length + 1 > MAX_PAYLOAD) {
+      payloads.push(`${instanceId}|${current.join(',')}`);
+      current = [];
+      length = instanceId.length + 1;
+    }
+    current.push(text);
+    length += text.length + 1;
+  }
+  if (current.length > 0) payloads.push(`${instanceId}|${current.join(',')}`);
+  return payloads;
+}
+
+/** Parses an announcement; undefined when malformed. */
+export function parseAnnouncement(payload: string): { instanceId: string; subscriberIds: number[] } | undefined {
+  const bar = payload.indexOf('|');
+  if (bar <= 0) return undefined;
+  const ids = payload.slice(bar + 1).split(',').map(Number);
+  if (ids.some((id) => !Number.isSafeInteger(id))) return undefined;
+  return { instanceId: payload.slice(0, bar), subscriberIds: ids };
+}
+
+/** Announce changed subscribers to every instance; inside a transaction, delivered only if it commits. */
+export async function announce(executor: Executor, instanceId: string, subscriberIds: readonly number[]): Promise<void> {
+  for (const payload of announcements(instanceId, subscriberIds)) {
+    await executor.execute(sql`select pg_notify(${SESSIONS_CHANNEL}, ${payload})`);
+  }
+}
+
+/** An operator's close, announced (used by the CLI, which has no tracker of its own). */
+export function closeSessionAnnounced(database: Pick<DatabaseHandle, 'db'>, id: number, now: Date): Promise<SessionChange | undefined> {
+  return closeSession(database.db, id, now, { announceAs: 'cli' });
+}
+
+export interface SessionsOptions {
+  database: DatabaseHandle;
+  log: Logger;
+  /** server.stale_session_factor, read at each use (config reloads). */
+  staleFactor: () => number;
+  /** Seconds between stale sweeps (server.session_sweep_interval); 0 = no timer (tests call `sweep`). */
+  sweepIntervalSeconds: () => number;
+  clock?: () => number;
+  /** Full re-read of open sessions, ms. Default 30 s. */
+  resyncIntervalMs?: number;
+  writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight'>;
+}
+
+export class Sessions {
+  readonly instanceId = randomBytes(6).toString('hex');
+  readonly tracker: SessionTracker;
+  readonly writer: AccountingWriter;
+  private readonly clock: () => number;
+  private unlisten: (() => Promise<void>) | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private sweepTimer: NodeJS.Timeout | undefined;
+  /** Re-reads run one at a time (the tracker's local-change marks rely on it). */
+  private chain: Promise<void> = Promise.resolve();
+  private readonly pendingReload = new Set<number>();
+  private reloadScheduled = false;
+  private sweeping: Promise<SessionChange[]> | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: SessionsOptions) {
+    this.clock = options.clock ?? Date.now;
+    this.tracker = new SessionTracker({ staleFactor: options.staleFactor, clock: this.clock });
+    this.writer = new AccountingWriter({
+      database: options.database,
+      log: options.log,
+      clock: this.clock,
+      // PGlite runs one statement at a time anyway; PostgreSQL overlaps a commit with the next batch.
+      maxInFlight: options.database.kind === 'postgres' ? 2 : 1,
+      ...options.writer,
+      announceAs: this.instanceId,
+      hooks: { afterCommit: (changes) => this.tracker.apply(changes) },
+    });
+  }
+
+  async start(): Promise<void> {
+    this.unlisten = await this.options.database.listen(SESSIONS_CHANNEL, (payload) => {
+      const parsed = parseAnnouncement(payload);
+      if (!parsed) return void this.resync();
+      if (parsed.instanceId === this.instanceId) return;
+      for (const id of parsed.subscriberIds) this.pendingReload.add(id);
+      this.scheduleReload();
+    });
+    await this.resync();
+    const resyncMs = this.options.resyncIntervalMs ?? 30_000;
+    if (resyncMs > 0) {
+      this.resyncTimer = setInterval(() => void this.resync(), resyncMs);
+      this.resyncTimer.unref();
+    }
+    this.armSweep();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.sweepTimer) clearTimeout(this.sweepTimer);
+    await this.writer.stop();
+    await this.sweeping?.catch(() => {});
+    await this.unlisten?.().catch(() => {});
+    await this.chain;
+  }
+
+  /** Record one accounting packet; true once committed. */
+  record(record: AccountingRecord): Promise<boolean> {
+    return this.writer.submit(record);
+  }
+
+  /** The Access-Request hook (synchronous: in-memory only). */
+  readonly sessionLimit = (subscriberId: number, maxSessions: number): string | undefined =>
+    this.tracker.limit(subscriberId, maxSessions);
+
+  /** Close stale sessions now; returns what was closed (by this instance). */
+  sweep(): Promise<SessionChange[]> {
+    this.sweeping ??= (async () => {
+      try {
+        const closed = await sweepStaleSessions(this.options.database.db, {
+          now: new Date(this.clock()),
+          factor: this.options.staleFactor(),
+          announceAs: this.instanceId,
+        });
+        this.tracker.apply(closed);
+        if (closed.length > 0) this.options.log.info({ closed: closed.length }, 'stale sessions closed');
+        return closed;
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  /** Re-read every open session into the tracker. */
+  resync(): Promise<void> {
+    return this.serial(async () => {
+      const mark = this.tracker.mark();
+      const rows = await openSessionChanges(this.options.database.db);
+      for (const id of this.tracker.replace('all', rows, mark)) this.pendingReload.add(id);
+      if (this.pendingReload.size > 0) this.scheduleReload();
+    });
+  }
+
+  private armSweep(): void {
+    const seconds = this.options.sweepIntervalSeconds();
+    if (this.stopped || seconds <= 0) return;
+    this.sweepTimer = setTimeout(() => {
+      this.sweep()
+        .catch((err: unknown) => this.options.log.error({ err }, 'stale-session sweep failed'))
+        .finally(() => this.armSweep());
+    }, seconds * 1000);
+    this.sweepTimer.unref();
+  }
+
+  private scheduleReload(): void {
+    if (this.reloadScheduled || this.stopped) return;
+    this.reloadScheduled = true;
+    // Gather the notifications of a burst into one query.
+    setTimeout(() => {
+      this.reloadScheduled = false;
+      const ids = [...this.pendingReload];
+      this.pendingReload.clear();
+      if (ids.length === 0) return;
+      void this.serial(async () => {
+        const mark = this.tracker.mark();
+        const rows = await openSessionChanges(this.options.database.db, ids);
+        const skipped = this.tracker.replace(ids, rows, mark);
+        for (const id of skipped) this.pendingReload.add(id);
+        if (skipped.length > 0) this.scheduleReload();
+      });
+    }, 20).unref();
+  }
+
+  private serial(task: () => Promise<void>): Promise<void> {
+    this.chain = this.chain.then(task).catch((err: unknown) => this.options.log.error({ err }, 'session tracker refresh failed'));
+    return this.chain;
+  }
+}

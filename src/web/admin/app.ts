@@ -1,0 +1,178 @@
+/**
+ * @module web/admin/app
+ * The admin HTTP API (Hono), mounted under /api/v1 by src/app.ts. Every request, in order:
+ *   log (after the reply: token NAME, method, path, status, ms — never the token)
+ *   → bearer token (401 without a valid one) → scope (403: a `read` token on a write route)
+ *   → params, query and body validated by the route's zod schemas (400 listing each field)
+ *   → handler → response checked against the route's response schema → JSON.
+ * Errors become JSON `{error: {code, message, problems?}}`; 5xx carry no detail (it is logged).
+ */
+
+import { Hono, type Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as z from 'zod';
+import type { AdminTokenConfig } from '../../config/index.js';
+import { RadgateError, type ErrorCode } from '../../errors.js';
+import { allows, bearerToken, findToken } from './auth.js';
+import { billingRoutes } from './billing.js';
+import { type AdminDeps, InvalidRequest } from './deps.js';
+import { openApiDocument } from './openapi.js';
+import { paymentRoutes } from './payments.js';
+import { reminderLinkRoutes } from './reminder-link.js';
+import { honoPath, Replied, route, type Route } from './route-table.js';
+import { sessionRoutes } from './sessions.js';
+import { subscriberRoutes } from './subscribers.js';
+
+export const API_VERSION = '1.0.0';
+
+type Env = { Variables: { token: AdminTokenConfig } };
+
+/** Every operation of the API (the OpenAPI document included). */
+export function adminRoutes(deps: AdminDeps): Route[] {
+  const routes: Route[] = [
+    ...subscriberRoutes(deps),
+    ...billingRoutes(deps),
+    ...paymentRoutes(deps),
+    ...sessionRoutes(deps),
+    ...(deps.linkKeys ? reminderLinkRoutes(deps, deps.linkKeys) : []),
+  ];
+  let document: unknown;
+  routes.push(route({
+    method: 'get', path: '/openapi.json', operationId: 'getOpenApi', tag: 'meta', scope: 'read',
+    summary: 'This API described in OpenAPI 3.1',
+    response: { status: 200, description: 'the OpenAPI document' },
+    handler: async () => {
+      document ??= openApiDocument(routes, { version: API_VERSION });
+      return document as undefined;
+    },
+  }));
+  return routes;
+}
+
+const STATUS_OF: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
+  SUBSCRIBER_NOT_FOUND: 404,
+  PAYMENT_NOT_FOUND: 404,
+  SUBSCRIBER_EXISTS: 409,
+  PAYMENT_CONFLICT: 409,
+  SUBSCRIBER_INVALID: 400,
+  PAYMENT_INVALID: 400,
+  BILLING_INVALID: 400,
+  PLAN_UNKNOWN: 400,
+  WORKSPACE_UNKNOWN: 400,
+};
+
+class ApiError extends Error {
+  constructor(readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
+    super(message);
+  }
+}
+
+function problemsOf(error: z.ZodError, where: string): Array<{ field: string; message: string }> {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      return { field: [where, path].filter(Boolean).join('.'), message: `unknown field(s): ${issue.keys.join(', ')}` };
+    }
+    return { field: [where, path].filter(Boolean).join('.'), message: issue.message };
+  });
+}
+
+function parse<S extends z.ZodType>(schema: S | undefined, input: unknown, where: string): z.output<S> | undefined {
+  if (!schema) return undefined;
+  const result = schema.safeParse(input);
+  if (!result.success) throw new InvalidRequest(problemsOf(result.error, where));
+  return result.data;
+}
+
+/** Query parameters the route does not know are refused (a typo must not silently widen a filter). */
+function checkQueryKeys(schema: z.ZodType | undefined, query: Record<string, string>): void {
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  const unknown = Object.keys(query).filter((k) => !known.includes(k));
+  if (unknown.length > 0) throw new InvalidRequest(unknown.map((k) => ({ field: `query.${k}`, message: `unknown parameter (known: ${known.join(', ') || 'none'})` })));
+}
+
+export function createAdminApi(deps: AdminDeps): Hono<Env> {
+  const app = new Hono<Env>();
+  const log = deps.log.child({ component: 'admin-api' });
+
+  app.use('*', async (c, next) => {
+    const started = performance.now();
+    await next();
+    // tokenName, never the token: `token` is on the redaction list, and the value never reaches the logger.
+    log.info({
+      tokenName: c.get('token')?.name ?? null,
+      method: c.req.method,
+      path: c.req.path,
+      status: c.res.status,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+    }, 'admin api call');
+  });
+
+  app.use('*', async (c, next) => {
+    const challenge = { 'WWW-Authenticate': 'Bearer realm="radgate"' };
+    const presented = bearerToken(c.req.header('Authorization'));
+    if (presented === undefined) throw new ApiError(401, 'UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer <token>)', challenge);
+    const token = findToken(presented, deps.config().adminTokens);
+    // RFC 6750 §3.1: invalid_token.
+    if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is not valid', { 'WWW-Authenticate': 'Bearer realm="radgate", error="invalid_token"' });
+    c.set('token', token);
+    await next();
+  });
+
+  for (const r of adminRoutes(deps)) {
+    app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
+      const token = c.get('token');
+      if (!allows(token, r.scope)) throw new ApiError(403, 'FORBIDDEN', `token "${token.name}" has scope ${token.scope}; this call needs ${r.scope}`);
+      const query = c.req.query();
+      checkQueryKeys(r.query, query);
+      let body: unknown;
+      if (r.body) {
+        const text = await c.req.text();
+        try {
+          body = text.trim() === '' ? {} : JSON.parse(text);
+        } catch {
+          throw new InvalidRequest([{ field: 'body', message: 'must be JSON' }]);
+        }
+        if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new InvalidRequest([{ field: 'body', message: 'must be a JSON object' }]);
+      }
+      const result = await r.handler({
+        params: parse(r.params, c.req.param(), 'path'),
+        query: parse(r.query, query, 'query'),
+        body: parse(r.body, body, 'body'),
+        token,
+        actor: `api:${token.name}`,
+        log,
+        c,
+      });
+      const { status, body: out } = result instanceof Replied ? result : { status: r.response.status, body: result };
+      if (status === 204) return c.body(null, 204);
+      // The response must match the documented schema; a mismatch is our bug (500, logged), never sent as is.
+      const checked = r.response.schema ? r.response.schema.parse(out) : out;
+      return c.json(checked as object, status as ContentfulStatusCode);
+    });
+  }
+
+  app.all('*', () => {
+    throw new ApiError(404, 'NOT_FOUND', 'no such API route');
+  });
+
+  app.onError((err, c) => errorReply(err, c, log));
+  return app;
+}
+
+function errorReply(err: Error, c: Context, log: AdminDeps['log']) {
+  const send = (status: ContentfulStatusCode, code: string, message: string, extra: object = {}, headers: Record<string, string> = {}) =>
+    c.json({ error: { code, message, ...extra } }, status, headers);
+  if (err instanceof InvalidRequest) return send(400, 'INVALID_REQUEST', 'the request is invalid', { problems: err.problems });
+  if (err instanceof ApiError) return send(err.status, err.code, err.message, {}, err.headers);
+  if (err instanceof RadgateError && STATUS_OF[err.code] !== undefined) {
+    const status = STATUS_OF[err.code]!;
+    const field = /^([a-z_]+): /.exec(err.message);
+    const extra = status === 400 && field ? { problems: [{ field: `body.${field[1]}`, message: err.message.slice(field[0].length) }] } : {};
+    return send(status, err.code, err.message, extra);
+  }
+  if (err instanceof HTTPException && err.status < 500) return send(err.status as ContentfulStatusCode, 'HTTP_ERROR', err.message || 'request refused');
+  log.error({ err, method: c.req.method, path: c.req.path }, 'admin api internal error');
+  return send(500, 'INTERNAL', 'internal error');
+}

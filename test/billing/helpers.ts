@@ -1,0 +1,86 @@
+/** A billing test bench: fresh database (PGlite or PostgreSQL), example config, injected clock, services. */
+import { BillingEvaluator } from '../../src/billing/evaluator.js';
+import { BillingService } from '../../src/billing/service.js';
+import { loadConfig, type Config } from '../../src/config/index.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { enforcementJobs, subscriberEvents } from '../../src/db/schema.js';
+import { createLogger } from '../../src/log.js';
+import { SUBSCRIBER_CHANNEL, SubscriberService } from '../../src/subscribers/service.js';
+import { PasswordVault } from '../../src/subscribers/vault.js';
+import { testConfig } from '../helpers/config.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { asc, eq } from 'drizzle-orm';
+import { randomBytes } from 'node:crypto';
+
+export interface Bench {
+  config: Config;
+  database: DatabaseHandle;
+  testDatabase: TestDatabase;
+  subscribers: SubscriberService;
+  billing: BillingService;
+  evaluator: BillingEvaluator;
+  /** The injected clock: set `clock.now`. */
+  clock: { now: Date };
+  /** Payloads received on radgate_subscribers. */
+  notifications: string[];
+  add(username: string, extra?: { plan?: string; paidUntil?: string }): Promise<number>;
+  events(subscriberId: number): Promise<Array<typeof subscriberEvents.$inferSelect>>;
+  jobs(subscriberId: number): Promise<Array<typeof enforcementJobs.$inferSelect>>;
+  close(): Promise<void>;
+}
+
+const silent = createLogger({ level: 'silent', destination: { write: () => true } as never });
+
+export async function bench(options: { config?: Parameters<typeof testConfig>[0]; start?: string } = {}): Promise<Bench> {
+  const config = await loadConfig(testConfig(options.config ?? {}), {});
+  const testDatabase = await freshDatabase();
+  const database = await openDatabase({ databaseUrl: testDatabase.databaseUrl, dataDir: testDatabase.dataDir, role: 'tool' });
+  await database.migrate();
+  const notifications: string[] = [];
+  const unlisten = await database.listen(SUBSCRIBER_CHANNEL, (payload) => notifications.push(payload));
+  const clock = { now: new Date(options.start ?? '2025-01-15T12:00:00Z') };
+  const vault = PasswordVault.fromKey(randomBytes(32));
+  const subscribers = new SubscriberService(database, vault, {
+    hasWorkspace: (id) => config.workspaceById.has(id),
+    hasPlan: (name) => config.planByName.has(name),
+  });
+  const deps = { database, config: () => config, clock: () => clock.now, log: silent };
+  const billing = new BillingService(deps);
+  const evaluator = new BillingEvaluator(deps);
+  return {
+    config,
+    database,
+    testDatabase,
+    subscribers,
+    billing,
+    evaluator,
+    clock,
+    notifications,
+    async add(username, extra = {}) {
+      const row = await subscribers.add({ workspaceId: 'default', username, accountNumber: `A-${username}`, plan: extra.plan ?? 'home-10', password: 'pw' });
+      if (extra.paidUntil) await billing.setPaidUntil(row.id, new Date(extra.paidUntil), 'test setup', 'test');
+      return row.id;
+    },
+    events: (id) => database.db.select().from(subscriberEvents).where(eq(subscriberEvents.subscriberId, id)).orderBy(asc(subscriberEvents.id)),
+    jobs: (id) => database.db.select().from(enforcementJobs).where(eq(enforcementJobs.subscriberId, id)).orderBy(asc(enforcementJobs.id)),
+    async close() {
+      await unlisten();
+      await database.close();
+      await testDatabase.cleanup();
+    },
+  };
+}
+
+/** Waits until `check` passes (event-driven code settles in its own time; no fixed sleeps in assertions). */
+export async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await check();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+}

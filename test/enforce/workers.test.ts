@@ -1,0 +1,197 @@
+/**
+ * Enforcement workers as a fleet: several instances on one database never act twice on one job, requests to a NAS
+ * stay within its concurrency while NASes are served in parallel, and older jobs of a subscriber merge into newer.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Config } from '../../src/config/index.js';
+import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
+import { enforcementAttempts, enforcementJobs } from '../../src/db/schema.js';
+import { ENFORCEMENT_CHANNEL, recordEnforcementRequest } from '../../src/enforce/outbox.js';
+import { Enforcement } from '../../src/enforce/service.js';
+import { createLogger } from '../../src/log.js';
+import { Code } from '../../src/radius/codes.js';
+import { FakeNas } from '../helpers/fake-nas.js';
+import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
+import { addSubscriber, eventually, fastWorkers, nasEntry, settled, subscriberService } from './helpers.js';
+
+let t: TestRadgate;
+let core1: FakeNas;
+let core2: FakeNas;
+const db = () => t.radgate.database.db;
+const log = createLogger({ level: 'silent' });
+
+beforeAll(async () => {
+  core1 = await FakeNas.start({ address: '127.0.0.2', secret: 'core1-secret-0123456789' });
+  core2 = await FakeNas.start({ address: '127.0.0.3', secret: 'core2-secret-0123456789' });
+  t = await startTestRadgate({
+    config: {
+      // The server's own workers stay off: each test runs the instances it needs.
+      'server.yaml': (text) => fastWorkers(text, { enabled: false }),
+      'nas.yaml': (text) => text + nasEntry('core1', core1, { enforcement: '{ coa_timeout: 1s, coa_tries: 2, concurrency: 4 }' })
+        + nasEntry('core2', core2, { enforcement: '{ coa_timeout: 1s, coa_tries: 2, concurrency: 4 }' }),
+    },
+  });
+});
+
+afterAll(async () => {
+  await t?.stop();
+  await Promise.all([core1?.stop(), core2?.stop()]);
+});
+
+beforeEach(async () => {
+  core1.reset();
+  core2.reset();
+  core1.maxOutstanding = core2.maxOutstanding = 0;
+  await db().delete(enforcementJobs);
+  await db().delete(enforcementAttempts);
+});
+
+/** The server's config with workers on (instances started by the test). */
+function workersOn(maxJobs = 2000): Config {
+  const config = t.radgate.config;
+  return { ...config, server: { ...config.server, enforcement: { ...config.server.enforcement, enabled: true, maxJobs } } };
+}
+
+/** An Enforcement instance with its own database connection where the database allows one (PostgreSQL). */
+async function instance(name: string, maxJobs?: number): Promise<{ enforcement: Enforcement; database: DatabaseHandle; own: boolean }> {
+  const own = t.database.databaseUrl !== undefined;
+  const database = own ? await openDatabase({ databaseUrl: t.database.databaseUrl, dataDir: t.database.dataDir, role: 'tool', maxConnections: 4 }) : t.radgate.database;
+  const enforcement = new Enforcement({ database, config: () => workersOn(maxJobs), log, instanceId: name });
+  return { enforcement, database, own };
+}
+
+const users: Array<{ name: string; id: number; nas: FakeNas }> = [];
+
+async function population(count: number): Promise<void> {
+  for (let i = users.length; i < count; i++) {
+    const nas = i % 2 === 0 ? core1 : core2;
+    const name = `w${i}`;
+    const id = await addSubscriber(t, name);
+    await nas.accounting(t.radgate.ports.acct, 'Start', { user: name, sessionId: `s-${name}`, framedIp: `100.65.${Math.floor(i / 250)}.${(i % 250) + 1}` });
+    users.push({ name, id, nas });
+  }
+}
+
+async function expireAll(list: typeof users): Promise<number[]> {
+  const service = subscriberService(t);
+  const ids: number[] = [];
+  for (const u of list) {
+    await service.setStatus('default', u.name, 'expired');
+    ids.push(await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired' }));
+  }
+  return ids;
+}
+
+async function restoreAll(list: typeof users): Promise<void> {
+  const service = subscriberService(t);
+  for (const u of list) await service.setStatus('default', u.name, 'active');
+}
+
+describe('several instances', () => {
+  it('never act twice on one job', async () => {
+    await population(120);
+    await restoreAll(users);
+    const jobIds = await expireAll(users);
+    // Small claims (max_jobs 8) so that the three really compete for the same rows.
+    const fleet = await Promise.all(['a', 'b', 'c'].map((name) => instance(name, 8)));
+    try {
+      await Promise.all(fleet.map((f) => f.enforcement.start()));
+      await t.radgate.database.notify(ENFORCEMENT_CHANNEL, 'test');
+      for (const id of jobIds) expect((await settled(db(), id)).job.state).toBe('done');
+    } finally {
+      for (const f of fleet) {
+        await f.enforcement.stop();
+        if (f.own) await f.database.close();
+      }
+    }
+    // Each session got exactly one CoA (first transmissions), and each job one attempt by one instance.
+    const coas = [...core1.requests(Code.CoaRequest), ...core2.requests(Code.CoaRequest)];
+    expect(coas).toHaveLength(users.length);
+    expect(new Set(coas.map((r) => r.attributes['Acct-Session-Id'])).size).toBe(users.length);
+    const attempts = await db().select().from(enforcementAttempts);
+    expect(attempts).toHaveLength(users.length);
+    expect(new Set(attempts.map((a) => a.jobId)).size).toBe(users.length);
+    const jobs = await db().select().from(enforcementJobs);
+    expect(jobs.every((j) => j.attempts === 1 && j.state === 'done' && j.claimedBy === null)).toBe(true);
+    expect(fleet.reduce((n, f) => n + f.enforcement.stats.claimed, 0)).toBe(users.length);
+    expect(fleet.filter((f) => f.enforcement.stats.claimed > 0).length).toBeGreaterThan(1);
+  });
+});
+
+describe('concurrency', () => {
+  it('each NAS gets at most its concurrency in flight, and NASes are served in parallel', async () => {
+    await population(120);
+    await restoreAll(users);
+    core1.coa = { delayMs: 100, then: 'ack' };
+    core2.coa = { delayMs: 100, then: 'ack' };
+    let together = 0;
+    const watch = setInterval(() => (together = Math.max(together, core1.outstanding + core2.outstanding)), 5);
+    const jobIds = await expireAll(users.slice(0, 80));
+    const { enforcement, database, own } = await instance('solo');
+    try {
+      await enforcement.start();
+      for (const id of jobIds) expect((await settled(db(), id)).job.state).toBe('done');
+    } finally {
+      clearInterval(watch);
+      await enforcement.stop();
+      if (own) await database.close();
+    }
+    expect(core1.maxOutstanding).toBe(4);
+    expect(core2.maxOutstanding).toBe(4);
+    expect(together).toBeGreaterThan(4);
+  });
+});
+
+describe('one subscriber, several changes', () => {
+  it('older pending jobs merge into the newest, which pushes the state as it is now', async () => {
+    await population(2);
+    const u = users[0]!;
+    const service = subscriberService(t);
+    await service.setStatus('default', u.name, 'active');
+    const first = await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired' });
+    const second = await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'expired', toStatus: 'active' });
+    const { enforcement, database, own } = await instance('merge');
+    try {
+      await enforcement.start();
+      expect((await settled(db(), second)).job.outcome).toBe(`no change to push: active → active keeps the plan business-50 (merged job(s) #${first})`);
+    } finally {
+      await enforcement.stop();
+      if (own) await database.close();
+    }
+    expect((await settled(db(), first)).job.outcome).toBe(`merged into job #${second}`);
+    expect(u.nas.received).toEqual([]);
+  });
+});
+
+describe('stop', () => {
+  it('releases claimed jobs for another instance, which completes them once', async () => {
+    await population(2);
+    const u = users[1]!;
+    await subscriberService(t).setStatus('default', u.name, 'active');
+    u.nas.coa = 'silent';
+    u.nas.disconnect = 'silent';
+    const [jobId] = await expireAll([u]);
+    const first = await instance('first');
+    await first.enforcement.start();
+    await u.nas.waitFor((r) => r.code === Code.CoaRequest);
+    await first.enforcement.stop(); // mid-ladder
+    if (first.own) await first.database.close();
+    const released = (await settled(db(), jobId!, 1).catch(() => undefined))?.job;
+    expect(released).toBeUndefined(); // still pending, not failed
+    const [row] = await db().select().from(enforcementJobs);
+    expect(row).toMatchObject({ state: 'pending', claimedBy: null, attempts: 0 });
+    expect(await db().select().from(enforcementAttempts)).toEqual([]); // the interrupted attempt is not recorded
+
+    u.nas.coa = 'ack';
+    const second = await instance('second');
+    try {
+      await second.enforcement.start();
+      await eventually(async () => (await settled(db(), jobId!)).job.state === 'done');
+    } finally {
+      await second.enforcement.stop();
+      if (second.own) await second.database.close();
+    }
+    const attempts = await db().select().from(enforcementAttempts);
+    expect(attempts.map((a) => [a.instance, a.method, a.result])).toEqual([['second', 'coa', 'ack']]);
+  });
+});

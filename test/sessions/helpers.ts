@@ -1,0 +1,208 @@
+/** Shared by the accounting tests: radclient input, a retransmitting NAS, database reads. */
+import { createHash } from 'node:crypto';
+import dgram, { type Socket } from 'node:dgram';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { asc } from 'drizzle-orm';
+import type { Db } from '../../src/db/client.js';
+import { SubscriberService } from '../../src/subscribers/service.js';
+import { PasswordVault } from '../../src/subscribers/vault.js';
+import type { TestRadgate } from '../helpers/radgate.js';
+import { sessions, type SessionRow } from '../../src/db/schema.js';
+import { radclient, type RadclientResult } from '../helpers/radclient.js';
+import { attr, verifyReply } from '../helpers/udp.js';
+
+export const SECRET = 'testing123';
+
+/** radclient input line from attribute → value: numbers, hex (0x…), addresses and enum names bare, text quoted. */
+export function line(attributes: Record<string, string | number>): string {
+  return Object.entries(attributes)
+    .map(([name, value]) => {
+      const bare = typeof value === 'number' || /^0x[0-9a-f]*$/i.test(value) || BARE_ATTRIBUTES.has(name);
+      return `${name} = ${bare ? value : JSON.stringify(value)}`;
+    })
+    .join(', ');
+}
+
+const BARE_ATTRIBUTES = new Set([
+  'Acct-Status-Type', 'Acct-Terminate-Cause', 'Acct-Authentic', 'NAS-Port-Type', 'Service-Type', 'Framed-Protocol',
+  'Framed-IP-Address', 'NAS-IP-Address',
+]);
+
+/** One Accounting-Request through radclient; resolves with radclient's view of the reply. */
+export function acct(port: number, attributes: Record<string, string | number>, extra: string[] = []): Promise<RadclientResult> {
+  return radclient({ port, type: 'acct', input: line(attributes) + '\n', extra });
+}
+
+/** All sessions, oldest first. */
+export function allSessions(db: Db): Promise<SessionRow[]> {
+  return db.select().from(sessions).orderBy(asc(sessions.id));
+}
+
+/** Polls `check` until it returns true (event-driven tests still need to see another process's effect). */
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+// ---- hand-built Accounting-Requests -------------------------------------------------------------------------
+
+const ATTR = {
+  'User-Name': 1,
+  'NAS-IP-Address': 4,
+  'Framed-IP-Address': 8,
+  Class: 25,
+  'Calling-Station-Id': 31,
+  'NAS-Identifier': 32,
+  'Proxy-State': 33,
+  'Acct-Status-Type': 40,
+  'Acct-Delay-Time': 41,
+  'Acct-Input-Octets': 42,
+  'Acct-Output-Octets': 43,
+  'Acct-Session-Id': 44,
+  'Acct-Session-Time': 46,
+  'Acct-Input-Packets': 47,
+  'Acct-Output-Packets': 48,
+  'Acct-Terminate-Cause': 49,
+  'Acct-Input-Gigawords': 52,
+  'Acct-Output-Gigawords': 53,
+  'NAS-Port-Id': 87,
+} as const;
+
+const INTEGER = new Set<number>([40, 41, 42, 43, 46, 47, 48, 49, 52, 53]);
+const ADDRESS = new Set<number>([4, 8]);
+
+export type AcctAttributes = Partial<Record<keyof typeof ATTR, string | number | Buffer>>;
+
+/** Encode attributes by hand (RFC 2865 §5: integers 4 bytes, addresses 4 bytes, text as is). */
+export function encodeAttributes(attributes: AcctAttributes): Buffer[] {
+  return Object.entries(attributes).map(([name, value]) => {
+    const type = ATTR[name as keyof typeof ATTR];
+    if (INTEGER.has(type)) {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(Number(value));
+      return attr(type, b);
+    }
+    if (ADDRESS.has(type)) return attr(type, Buffer.from(String(value).split('.').map(Number)));
+    return attr(type, Buffer.isBuffer(value) ? value : String(value));
+  });
+}
+
+/** Accounting-Request bytes: authenticator = MD5(packet with zero authenticator ‖ secret) (RFC 2866 §3). */
+export function accountingPacket(id: number, attributes: AcctAttributes, secret = SECRET): Buffer {
+  const packet = Buffer.concat([Buffer.of(4, id, 0, 0), Buffer.alloc(16), ...encodeAttributes(attributes)]);
+  packet.writeUInt16BE(packet.length, 2);
+  createHash('md5').update(packet).update(secret).digest().copy(packet, 4);
+  return packet;
+}
+
+interface Outstanding {
+  packet: Buffer;
+  socket: number;
+  resolve: (reply: Buffer) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * A NAS that retransmits each Accounting-Request — the same bytes, Identifier and source port (RFC 5080 §2.2.1) —
+ * every `retryMs` until it is answered, as a router does when radgate does not answer. Replies are checked.
+ */
+export class RetryingNas {
+  private readonly sockets: Socket[] = [];
+  private readonly outstanding = new Map<string, Outstanding>();
+  private readonly freeIds: number[][] = [];
+  private readonly waitingForId: Array<() => void> = [];
+  private next = 0;
+  /** Every transmission, retransmissions included. */
+  sent = 0;
+
+  constructor(
+    private readonly port: number,
+    private readonly options: { sockets?: number; retryMs?: number; secret?: string } = {},
+  ) {}
+
+  async open(): Promise<this> {
+    const count = this.options.sockets ?? 2;
+    for (let i = 0; i < count; i++) {
+      const socket = dgram.createSocket('udp4');
+      await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+      socket.on('message', (reply) => this.receive(i, reply));
+      this.sockets.push(socket);
+      this.freeIds.push(Array.from({ length: 256 }, (_, id) => id));
+    }
+    return this;
+  }
+
+  /** Send until answered; resolves with the (verified) reply. */
+  async send(attributes: AcctAttributes): Promise<Buffer> {
+    let slot = this.takeId();
+    while (!slot) {
+      await new Promise<void>((resolve) => this.waitingForId.push(resolve));
+      slot = this.takeId();
+    }
+    const { socket, id } = slot;
+    const packet = accountingPacket(id, attributes, this.options.secret ?? SECRET);
+    return new Promise<Buffer>((resolve) => {
+      const transmit = () => {
+        this.sent++;
+        this.sockets[socket]!.send(packet, this.port, '127.0.0.1');
+      };
+      const timer = setInterval(transmit, this.options.retryMs ?? 300);
+      this.outstanding.set(`${socket}:${id}`, { packet, socket, resolve, timer });
+      transmit();
+    });
+  }
+
+  close(): void {
+    for (const o of this.outstanding.values()) clearInterval(o.timer);
+    this.outstanding.clear();
+    for (const socket of this.sockets) socket.close();
+  }
+
+  private takeId(): { socket: number; id: number } | undefined {
+    for (let k = 0; k < this.sockets.length; k++) {
+      const socket = (this.next + k) % this.sockets.length;
+      const id = this.freeIds[socket]!.shift();
+      if (id !== undefined) {
+        this.next = socket + 1;
+        return { socket, id };
+      }
+    }
+    return undefined;
+  }
+
+  private receive(socket: number, reply: Buffer): void {
+    const key = `${socket}:${reply[1]}`;
+    const o = this.outstanding.get(key);
+    if (!o) return; // a second reply to a retransmission
+    if (reply[0] !== 5 || !verifyReply(reply, o.packet.subarray(4, 20), this.options.secret ?? SECRET).authenticatorOk) return;
+    clearInterval(o.timer);
+    this.outstanding.delete(key);
+    this.freeIds[socket]!.push(reply[1]!);
+    this.waitingForId.shift()?.();
+    o.resolve(reply);
+  }
+}
+
+// ---- subscribers --------------------------------------------------------------------------------------------
+
+/** Add subscribers (password = `pw-<username>`) to a test radgate and wait until its directory has them. */
+export async function addSubscribers(t: TestRadgate, list: Array<{ username: string; plan: string }>): Promise<Map<string, number>> {
+  const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
+  const service = new SubscriberService(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
+  const ids = new Map<string, number>();
+  for (const { username, plan } of list) {
+    const row = await service.add({ workspaceId: 'default', username, password: `pw-${username}`, plan, accountNumber: `A-${username}` });
+    ids.set(username, row.id);
+  }
+  await eventually(() => list.every(({ username }) => t.radgate.directory.find('default', username) !== undefined), 20_000, 'directory');
+  return ids;
+}
+
+/** PAP login through radclient; returns the reply (Class is in `attributes.Class` as 0x…). */
+export function login(port: number, username: string, password = `pw-${username}`): Promise<RadclientResult> {
+  return radclient({ port, type: 'auth', input: `User-Name = "${username}", User-Password = "${password}", Message-Authenticator = 0x00\n` });
+}

@@ -1,0 +1,50 @@
+/** X-Forwarded-For is believed only from trusted proxies, walked from the right; and the per-address rate limiter. */
+import { describe, expect, it } from 'vitest';
+import { TrustedProxies } from '../../../src/web/client-address.js';
+import { RateLimiter } from '../../../src/web/rate-limit.js';
+
+describe('client address behind trusted proxies', () => {
+  const proxies = new TrustedProxies(['10.0.0.1', '192.0.2.0/24', '2001:db8::/32']);
+
+  it.each([
+    ['no header: the peer', '203.0.113.5', undefined, '203.0.113.5'],
+    ['untrusted peer: the header is ignored', '203.0.113.5', '198.51.100.1', '203.0.113.5'],
+    ['trusted peer: the address it appended', '10.0.0.1', '198.51.100.1', '198.51.100.1'],
+    ['trusted peer: what the client wrote to the left is skipped', '10.0.0.1', '6.6.6.6, 198.51.100.1', '198.51.100.1'],
+    ['a chain of trusted proxies is walked past', '10.0.0.1', '198.51.100.1, 192.0.2.10, 192.0.2.11', '198.51.100.1'],
+    ['all hops trusted: the leftmost', '10.0.0.1', '192.0.2.10', '192.0.2.10'],
+    ['garbage stops the walk at the last trusted hop', '10.0.0.1', '198.51.100.1, unknown', '10.0.0.1'],
+    ['ports and brackets are stripped', '10.0.0.1', '[2001:db9::1]:443', '2001:db9::1'],
+    ['IPv4 with a port', '10.0.0.1', '198.51.100.1:5555', '198.51.100.1'],
+    ['an IPv4-mapped peer is the IPv4 address', '::ffff:10.0.0.1', '198.51.100.1', '198.51.100.1'],
+    ['an IPv4-mapped untrusted peer, canonical', '::ffff:203.0.113.5', undefined, '203.0.113.5'],
+  ])('%s', (_name, peer, header, client) => {
+    expect(proxies.clientAddress(peer, header)).toBe(client);
+  });
+
+  it('no trusted proxies: the header never counts', () => {
+    expect(new TrustedProxies([]).clientAddress('127.0.0.1', '198.51.100.1')).toBe('127.0.0.1');
+  });
+});
+
+describe('rate limiter', () => {
+  it('allows `limit` hits per window per key, then says when to retry', () => {
+    let now = 0;
+    const limiter = new RateLimiter({ limit: 2, windowMs: 60_000, now: () => now });
+    expect(limiter.take('a')).toEqual({ ok: true });
+    expect(limiter.take('a')).toEqual({ ok: true });
+    now = 15_000;
+    expect(limiter.take('a')).toEqual({ ok: false, retryAfterSeconds: 45 });
+    expect(limiter.take('b')).toEqual({ ok: true });
+    now = 60_000;
+    expect(limiter.take('a')).toEqual({ ok: true });
+  });
+
+  it('0 = unlimited; memory stays bounded', () => {
+    expect(Array.from({ length: 1000 }, () => new RateLimiter({ limit: 0 }).take('x').ok).every(Boolean)).toBe(true);
+    const limiter = new RateLimiter({ limit: 1, maxKeys: 10 });
+    for (let i = 0; i < 100; i++) limiter.take(`k${i}`);
+    expect((limiter as unknown as { windows: Map<string, unknown> }).windows.size).toBe(10);
+    expect(() => new RateLimiter({ limit: -1 })).toThrow(TypeError);
+  });
+});
