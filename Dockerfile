@@ -19,7 +19,7 @@ COPY config /etc/radgate
 RUN mkdir -p /var/lib/radgate && chown node:node /var/lib/radgate
 USER node
 VOLUME ["/etc/radgate", "/var/lib/radgate"]
-EXPOSE 1812/udp 1813/udp 8080/tcp
+EXPOSE 1812/udp 1813/udp 8080/tcp 8081/tcp
 # /healthz on the operations listener (127.0.0.1:9812 inside the container by default).
 HEALTHCHECK --interval=30s --timeout=5s CMD ["node", "-e", "fetch('http://127.0.0.1:9812/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["node", "bin/radgate.js"]
