@@ -31,8 +31,10 @@ afterAll(async () => {
   await testDb?.cleanup();
 });
 
-const start = (s: number) => ({
-  'Acct-Status-Type': 1,
+const STEPS = 6; // Start, then Interim-Updates: each session keeps sending after the signal
+const record = (s: number, step: number) => ({
+  'Acct-Status-Type': step === 0 ? 1 : 3,
+  'Acct-Session-Time': step * 60,
   'User-Name': `term-${s}`,
   'Acct-Session-Id': (0x91a00000 + s).toString(16),
   'NAS-IP-Address': '10.0.0.1',
@@ -43,15 +45,18 @@ describe(`SIGTERM during an accounting burst (${process.env.DATABASE_URL ? 'Post
   it('exits 0 promptly; answered requests are committed; retries after restart complete the rest exactly once', async () => {
     await server.start();
     const nas = await new RetryingNas(acctPort, { sockets: 2, retryMs: 250 }).open();
-    const answered = new Set<number>();
+    const answered = new Map<number, number>(); // session → highest step answered
+    let count = 0;
     let signalled: Promise<number | null> | undefined;
     let stoppedAt = 0;
     const burst = Array.from({ length: SESSIONS }, async (_, s) => {
-      await nas.send(start(s));
-      answered.add(s);
-      if (!signalled && answered.size >= SESSIONS / 3) {
-        stoppedAt = Date.now();
-        signalled = server.stop();
+      for (let step = 0; step < STEPS; step++) {
+        await nas.send(record(s, step));
+        answered.set(s, step);
+        if (!signalled && ++count >= (SESSIONS * STEPS) / 3) {
+          stoppedAt = Date.now();
+          signalled = server.stop();
+        }
       }
     });
     await new Promise<void>((resolve) => {
@@ -66,13 +71,13 @@ describe(`SIGTERM during an accounting burst (${process.env.DATABASE_URL ? 'Post
     const shutdownMs = Date.now() - stoppedAt;
     expect(code).toBe(0);
     expect(shutdownMs).toBeLessThan(15_000);
-    const answeredAtExit = new Set(answered);
-    expect(answeredAtExit.size).toBeLessThan(SESSIONS); // the signal did land mid-burst
+    const answeredAtExit = new Map(answered);
+    expect([...answeredAtExit.values()].some((step) => step < STEPS - 1)).toBe(true); // the signal landed mid-burst
 
     const db = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, role: 'tool' });
     try {
-      const ids = new Set((await allSessions(db.db)).map((r) => parseInt(r.acctSessionId, 16) - 0x91a00000));
-      for (const s of answeredAtExit) expect(ids.has(s), `answered session ${s} is recorded`).toBe(true);
+      const time = new Map((await allSessions(db.db)).map((r) => [parseInt(r.acctSessionId, 16) - 0x91a00000, r.acctSessionTime ?? 0]));
+      for (const [s, step] of answeredAtExit) expect(time.get(s), `session ${s}: answered step ${step} is recorded`).toBeGreaterThanOrEqual(step * 60);
     } finally {
       await db.close();
     }
@@ -86,6 +91,7 @@ describe(`SIGTERM during an accounting burst (${process.env.DATABASE_URL ? 'Post
       const rows = await allSessions(after.db);
       expect(rows).toHaveLength(SESSIONS);
       expect(new Set(rows.map((r) => r.acctSessionId)).size).toBe(SESSIONS);
+      for (const row of rows) expect(row.acctSessionTime).toBe((STEPS - 1) * 60);
     } finally {
       await after.close();
     }
