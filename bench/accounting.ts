@@ -16,7 +16,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { sql as drizzleSql } from 'drizzle-orm';
 import postgres from 'postgres';
+import { openDatabase } from '../src/db/client.js';
 import { runLoad, type LoadResult } from './load.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -202,6 +204,13 @@ export async function benchAccounting(
   child.stderr.on('data', (d: Buffer) => (output = (output + d.toString()).slice(-20_000)));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const sql = databaseUrl ? postgres(databaseUrl, { max: 1, onnotice: () => {} }) : undefined;
+  const stopServer = async () => {
+    if (child.exitCode !== null) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    await exited;
+    clearTimeout(timer);
+  };
   try {
     await waitForServer(acctPort, () => child.exitCode !== null, 120_000);
     const load = { port: acctPort, secret: SECRET, concurrency: o.concurrency, expectCode: 5, timeoutMs: 5000, maxDurationMs: o.maxRunMs };
@@ -232,30 +241,35 @@ export async function benchAccounting(
         (interimTransactions ? `; ~${fmt(interimTransactions)} PostgreSQL commits (~${fmt(interims.answered / interimTransactions)} requests each)` : ''),
     );
 
-    // Exactly what was answered: every session once, each with the counters of its last answered Interim.
-    let verified = false;
-    if (sql && interims.lost === 0 && starts.lost === 0) {
-      const [row] = await sql`select count(*)::int as n, count(distinct acct_session_id)::int as d,
-        min(acct_session_time)::int as lo, max(acct_session_time)::int as hi from sessions where stopped_at is null`;
-      verified = row!.n === o.sessions && row!.d === o.sessions && row!.lo === o.rounds * 300 && row!.hi === o.rounds * 300;
-      print(`  database check: ${row!.n} open sessions, session time ${row!.lo}..${row!.hi} s → ${verified ? 'OK' : 'MISMATCH'}`);
-    }
+    // Exactly what was answered: every session once, each with the counters of its last Interim.
+    await stopServer();
+    const verified = starts.lost + interims.lost === 0 && (await verify(databaseUrl, path.join(dir, 'data'), o, print));
     return { database: kind, synchronousCommit, starts, interims, interimTransactions, serverCpuPercent, verified };
   } catch (err) {
     throw new Error(`${(err as Error).message}\n--- server output (tail) ---\n${output.slice(-3000)}`);
   } finally {
     await sql?.end({ timeout: 5 });
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await stopServer();
     if (admin && dbName) {
       await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
       await admin.end({ timeout: 5 });
     }
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** After the server stopped: one open session per session sent, each at its last Interim's session time. */
+async function verify(databaseUrl: string | undefined, dataDir: string, o: AccountingBenchOptions, print: (line: string) => void): Promise<boolean> {
+  const database = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
+  try {
+    const result = await database.db.execute(drizzleSql`select count(*)::int as n, count(distinct acct_session_id)::int as d,
+      min(acct_session_time)::int as lo, max(acct_session_time)::int as hi from sessions where stopped_at is null`);
+    const [row] = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Array<Record<string, number>>;
+    const ok = row!.n === o.sessions && row!.d === o.sessions && row!.lo === o.rounds * 300 && row!.hi === o.rounds * 300;
+    print(`  database check: ${row!.n} open sessions, session time ${row!.lo}..${row!.hi} s → ${ok ? 'OK' : 'MISMATCH'}`);
+    return ok;
+  } finally {
+    await database.close();
   }
 }
 

@@ -39,9 +39,14 @@ export interface EnforcementBenchOptions {
   logLevel: 'warn' | 'info' | 'debug';
   /** Copy the server's output to this file. */
   logFile: string | undefined;
+  /**
+   * Write `updated_at` with the statuses, as billing does (every instance's subscriber directory then re-reads the
+   * changed rows). false measures enforcement alone. Default true.
+   */
+  touchSubscribers: boolean;
 }
 
-export const ENFORCEMENT_BENCH_DEFAULTS: EnforcementBenchOptions = { subscribers: 10_000, nases: 4, concurrency: 32, maxRunMs: 120_000, serverNodeArgs: [], logLevel: 'warn', logFile: undefined };
+export const ENFORCEMENT_BENCH_DEFAULTS: EnforcementBenchOptions = { subscribers: 10_000, nases: 4, concurrency: 32, maxRunMs: 120_000, serverNodeArgs: [], logLevel: 'warn', logFile: undefined, touchSubscribers: true };
 
 export interface EnforcementRun {
   database: 'pglite' | 'postgres';
@@ -167,15 +172,17 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, routers: AckingRouter[]): Promise<void> {
+async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, routers: AckingRouter[], passwordKey: Buffer): Promise<void> {
   await database.migrate();
-  const service = new SubscriberService(database, PasswordVault.fromKey(randomBytes(32)), { hasWorkspace: () => true, hasPlan: () => true });
+  const service = new SubscriberService(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true });
   const list: NewSubscriber[] = [];
   for (let i = 0; i < o.subscribers; i++) {
     list.push({ workspaceId: 'default', username: `e${i}`, password: `pw${i}`, plan: 'home-10', accountNumber: `E${i}` });
   }
   const clashes = await service.addMany(list, true);
   if (clashes.length > 0) throw new Error(`seeding failed: ${clashes.length} clashes`);
+  // Seeded an hour ago: the directory's safety-net poll re-reads rows changed in the last minute (steady state).
+  await database.db.execute(sql`update subscribers set created_at = now() - interval '1 hour', updated_at = now() - interval '1 hour'`);
   const ids = new Map<string, number>();
   for (const row of rowsOf<{ id: number | string; username: string }>(await database.db.execute(sql`select id, username from subscribers`))) {
     ids.set(row.username, Number(row.id));
@@ -219,13 +226,15 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
   const routers = await Promise.all(
     Array.from({ length: o.nases }, (_, i) => AckingRouter.start(`127.0.0.${i + 2}`, `bench-secret-${i}-0123456789`, Math.floor(o.subscribers / o.nases) + (i < o.subscribers % o.nases ? 1 : 0))),
   );
-  print(`enforcement: ${fmt(o.subscribers)} subscribers online on ${o.nases} NASes (~${fmt(perNas)} each), all expire at once; ${o.concurrency} CoAs in flight per NAS; ${kind}`);
+  print(`enforcement: ${fmt(o.subscribers)} subscribers online on ${o.nases} NASes (~${fmt(perNas)} each), all expire at once; ${o.concurrency} CoAs in flight per NAS; ${kind}` +
+    (o.touchSubscribers ? '' : '; updated_at untouched (enforcement alone, no directory refresh)'));
   let child: ReturnType<typeof spawn> | undefined;
   try {
     const seedStarted = performance.now();
+    const passwordKey = randomBytes(32);
     const setup = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
     try {
-      await seed(setup, o, routers);
+      await seed(setup, o, routers, passwordKey);
     } finally {
       await setup.close();
     }
@@ -252,6 +261,7 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       RADGATE_CONFIG: configDir,
       RADGATE_DATA_DIR: dataDir,
+      RADGATE_PASSWORD_KEY: passwordKey.toString('base64'),
       RADGATE_BIND: '127.0.0.1',
       RADGATE_AUTH_PORT: String(authPort),
       RADGATE_ACCT_PORT: String(await freeUdpPort()),
@@ -281,7 +291,9 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
     let committedAt = 0;
     try {
       await writer.db.transaction(async (tx) => {
-        await tx.execute(sql`update subscribers set status = 'expired', updated_at = now() where deleted_at is null`);
+        await tx.execute(o.touchSubscribers
+          ? sql`update subscribers set status = 'expired', updated_at = now() where deleted_at is null`
+          : sql`update subscribers set status = 'expired' where deleted_at is null`);
         await tx.execute(sql`
           insert into enforcement_jobs (subscriber_id, workspace_id, kind, from_status, to_status, reason)
           select id, workspace_id, 'status', 'active', 'expired', 'bench: mass expiry' from subscribers where deleted_at is null`);

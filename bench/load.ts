@@ -1,8 +1,11 @@
 /**
- * A closed-loop UDP load generator: `concurrency` request slots, each sending its next request as soon as the
- * previous one is answered (or timed out). Requests are built before the clock starts, so the generator spends its
- * time on sockets and on checking replies, never on building packets. It runs in the bench process, never in the
- * server's: the two do not share an event loop.
+ * A UDP load generator with `concurrency` request slots. Closed loop (default): each slot sends its next request as
+ * soon as the previous one is answered (or timed out) — the server's maximum throughput, with latency set by the
+ * queue of `concurrency` requests. Open loop (`ratePerSecond`): requests are due at a fixed rate whatever the
+ * replies do, at most `concurrency` in flight — the latency a given load gets, measured from when each request was
+ * due (a late send counts against the server, as a router's would). Requests are built before the clock starts, so
+ * the generator spends its time on sockets and on checking replies, never on building packets. It runs in the bench
+ * process, never in the server's: the two do not share an event loop.
  */
 import dgram, { type Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
@@ -22,6 +25,8 @@ export interface LoadOptions {
   timeoutMs: number;
   /** Stop sending after this long, whatever is left. */
   maxDurationMs: number;
+  /** Open loop: send at this rate (requests per second) instead of as fast as replies come back. */
+  ratePerSecond?: number;
 }
 
 export interface LoadResult {
@@ -44,9 +49,12 @@ const SLOTS_PER_SOCKET = 128;
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const concurrency = Math.max(1, Math.min(options.concurrency, options.requests));
   const socketCount = Math.ceil(concurrency / SLOTS_PER_SOCKET);
+  const rate = options.ratePerSecond;
   // Slot j uses socket j % socketCount and Identifier ⌊j / socketCount⌋, so a reply finds its slot directly.
+  // Open loop: slots are taken in turn (first freed, first reused), so each needs about requests/concurrency.
   const queues: Buffer[][] = Array.from({ length: concurrency }, () => []);
-  for (let k = 0; k < options.requests; k++) {
+  const perSlot = rate ? Math.ceil(options.requests / concurrency) + 2 : 0;
+  for (let k = 0; k < (rate ? perSlot * concurrency : options.requests); k++) {
     const slot = k % concurrency;
     queues[slot]!.push(options.build(Math.floor(slot / socketCount)));
   }
@@ -69,7 +77,42 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let finish!: () => void;
   const done = new Promise<void>((resolve) => (finish = resolve));
 
+  // Open loop: free slots in a ring (first freed, first reused); request n is due at started + n / rate.
+  const free = new Int32Array(concurrency);
+  let freeHead = 0;
+  let freeCount = 0;
+  let due = 0;
+  let inFlight = 0;
+  let started = 0;
+  const release = (slot: number): void => {
+    current[slot] = undefined;
+    inFlight--;
+    free[(freeHead + freeCount++) % concurrency] = slot;
+  };
+  const pump = (): void => {
+    const now = performance.now();
+    const target = Math.min(options.requests, Math.floor(((now - started) * rate!) / 1000) + 1);
+    while (due < target && freeCount > 0 && !stopSending) {
+      const slot = free[freeHead]!;
+      freeHead = (freeHead + 1) % concurrency;
+      freeCount--;
+      const packet = queues[slot]![cursor[slot]!++];
+      if (!packet) continue; // this slot has sent its share; the others carry on
+      current[slot] = packet;
+      sentAt[slot] = started + (due * 1000) / rate!; // when it was due, not when it left
+      due++;
+      inFlight++;
+      sent++;
+      sockets[slot % socketCount]!.send(packet);
+    }
+    if ((due >= options.requests || stopSending || (freeCount === 0 && inFlight === 0)) && inFlight === 0) finish();
+  };
+
   const sendNext = (slot: number): void => {
+    if (rate) {
+      release(slot);
+      return;
+    }
     const queue = queues[slot]!;
     const k = cursor[slot]!;
     if (stopSending || k >= queue.length) {
@@ -101,7 +144,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }),
   );
 
-  const started = performance.now();
+  started = performance.now();
   const cpuBefore = process.cpuUsage();
   const deadline = setTimeout(() => (stopSending = true), options.maxDurationMs);
   const sweeper = setInterval(() => {
@@ -113,8 +156,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       }
     }
   }, 50);
-  for (let slot = 0; slot < concurrency; slot++) sendNext(slot);
+  let ticker: NodeJS.Timeout | undefined;
+  if (rate) {
+    for (let slot = 0; slot < concurrency; slot++) free[freeCount++] = slot;
+    ticker = setInterval(pump, 1);
+    pump();
+  } else {
+    for (let slot = 0; slot < concurrency; slot++) sendNext(slot);
+  }
   await done;
+  clearInterval(ticker);
   const cpu = process.cpuUsage(cpuBefore);
   clearTimeout(deadline);
   clearInterval(sweeper);
@@ -148,6 +199,9 @@ function openSocket(port: number): Promise<Socket> {
     socket.bind(0, '127.0.0.1', () => {
       socket.connect(port, '127.0.0.1', () => {
         socket.off('error', reject);
+        // A connected UDP socket reports ICMP port-unreachable (a server that died) as an error: the sweeper counts
+        // those requests as lost instead of the generator crashing.
+        socket.on('error', () => {});
         resolve(socket);
       });
     });

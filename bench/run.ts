@@ -2,14 +2,19 @@
  * `npm run bench`: runs each benchmark listed in BENCHMARKS in turn and prints its figures. Speed targets live here,
  * never in tests. A benchmark is a module in bench/ exporting an async function; add it to the list below.
  *
- *   npm run bench                          every benchmark, defaults
- *   npm run bench -- --only auth           one benchmark
+ *   npm run bench                          every benchmark (auth, accounting, billing, enforce), defaults
+ *   npm run bench -- --only auth           one benchmark (--only may be repeated)
+ * Options for the auth benchmark:
  *   npm run bench -- --subscribers 10000 --pap 50000 --mschap 20000 --concurrency 64 --log-levels warn
+ *   --rate N: offered PAP rate of the open-loop run (default 25000; 0 = none)
  *   npm run bench -- --only auth --keep "--server-node-args=--cpu-prof --cpu-prof-dir=/tmp/radgate-prof"
  *   --fresh-import: measure right after the bulk import of the subscribers, not in the steady state
  */
 import { parseArgs } from 'node:util';
+import { benchAccounting } from './accounting.js';
 import { AUTH_DEFAULTS, benchAuth } from './auth.js';
+import { benchBilling } from './billing.js';
+import { benchEnforcement } from './enforce.js';
 
 const { values } = parseArgs({
   options: {
@@ -18,6 +23,7 @@ const { values } = parseArgs({
     pap: { type: 'string' },
     mschap: { type: 'string' },
     concurrency: { type: 'string' },
+    rate: { type: 'string' },
     'log-levels': { type: 'string' },
     'server-node-args': { type: 'string' },
     'max-run-seconds': { type: 'string' },
@@ -55,6 +61,7 @@ const BENCHMARKS: Benchmark[] = [
         papRequests: count('pap', values.pap, AUTH_DEFAULTS.papRequests),
         mschapRequests: count('mschap', values.mschap, AUTH_DEFAULTS.mschapRequests),
         concurrency: count('concurrency', values.concurrency, AUTH_DEFAULTS.concurrency),
+        papRate: values.rate === '0' ? 0 : count('rate', values.rate, AUTH_DEFAULTS.papRate),
         logLevels: logLevels(values['log-levels']),
         serverNodeArgs: values['server-node-args']?.split(/\s+/).filter(Boolean) ?? [],
         maxRunMs: count('max-run-seconds', values['max-run-seconds'], AUTH_DEFAULTS.maxRunMs / 1000) * 1000,
@@ -62,7 +69,11 @@ const BENCHMARKS: Benchmark[] = [
         keep: values.keep ?? false,
       }),
   },
-  // ── more benchmarks go here: { name: 'accounting', run: () => benchAccounting() } ──
+  // Each of these takes its defaults (see the module); the options above are the auth benchmark's.
+  { name: 'accounting', run: () => benchAccounting() },
+  { name: 'billing', run: () => benchBilling() },
+  { name: 'enforce', run: () => benchEnforcement() },
+  // ── more benchmarks go here: export `benchX(options?)` from bench/x.ts and add { name: 'x', run: () => benchX() } ──
 ];
 
 const selected = values.only ? BENCHMARKS.filter((b) => values.only!.includes(b.name)) : BENCHMARKS;

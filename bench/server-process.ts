@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { subscribers as subscriberTable } from '../src/db/schema.js';
 import { SubscriberService, type NewSubscriber } from '../src/subscribers/service.js';
@@ -23,11 +24,15 @@ export interface BenchData {
   dir: string;
   dataDir: string;
   passwordKey: string;
+  /** A fresh PostgreSQL database when DATABASE_URL is set; undefined = embedded PGlite in `dataDir`. */
+  databaseUrl: string | undefined;
   seedMs: number;
-  cleanup(): void;
+  cleanup(): Promise<void>;
 }
 
 /**
+ * Subscribers go to a new database on the server of DATABASE_URL when it is set (dropped by cleanup), else to an
+ * embedded PGlite database in a scratch directory.
  * `freshImport`: keep `updated_at` as the import set it. By default the seed is dated an hour back, so runs measure
  * the steady state: the directory's safety-net poll re-reads every row changed in the last minute, which right
  * after a bulk import means all of them, every poll.
@@ -37,7 +42,18 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
   const dataDir = path.join(dir, 'data');
   const key = randomBytes(32);
   const started = performance.now();
-  const database = await openDatabase({ dataDir, role: 'tool' });
+  const adminUrl = process.env.DATABASE_URL || undefined;
+  let databaseUrl: string | undefined;
+  const dbName = `radgate_bench_auth_${randomBytes(4).toString('hex')}`;
+  if (adminUrl) {
+    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    await admin.unsafe(`create database ${dbName}`);
+    await admin.end();
+    const url = new URL(adminUrl);
+    url.pathname = `/${dbName}`;
+    databaseUrl = url.toString();
+  }
+  const database = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
   try {
     await database.migrate();
     const service = new SubscriberService(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true });
@@ -59,8 +75,16 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
     dir,
     dataDir,
     passwordKey: key.toString('base64'),
+    databaseUrl,
     seedMs: performance.now() - started,
-    cleanup: () => rmSync(dir, { recursive: true, force: true }),
+    async cleanup() {
+      rmSync(dir, { recursive: true, force: true });
+      if (adminUrl) {
+        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+        await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
+        await admin.end();
+      }
+    },
   };
 }
 
@@ -99,6 +123,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   const out = openSync(logFile, 'w');
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.DATABASE_URL;
+  if (options.data.databaseUrl) env.DATABASE_URL = options.data.databaseUrl;
   Object.assign(env, {
     RADGATE_CONFIG: configDir,
     RADGATE_DATA_DIR: options.data.dataDir,
@@ -107,6 +132,8 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     RADGATE_AUTH_PORT: String(authPort),
     RADGATE_ACCT_PORT: String(acctPort),
     RADGATE_HTTP_PORT: '0',
+    RADGATE_METRICS_PORT: '0',
+    RADGATE_CAPTIVE_PORT: '0',
   });
   const started = performance.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, 'bin/radgate.js'), 'start'], {

@@ -10,6 +10,7 @@ import { createHandlers } from './handlers/index.js';
 import { accountingRequestHandler } from './handlers/accounting-request.js';
 import { Sessions } from './sessions/service.js';
 import { Enforcement } from './enforce/service.js';
+import { jobCounts } from './enforce/jobs.js';
 import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
@@ -18,6 +19,8 @@ import { RadiusServer } from './radius/server.js';
 import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
 import { listen } from './web/http.js';
+import { count, inArray, isNull, sql } from 'drizzle-orm';
+import { enforcementJobs, sessions as sessionsTable } from './db/schema.js';
 import { BillingEvaluator } from './billing/evaluator.js';
 import { BillingService, databaseClock } from './billing/service.js';
 import { SubscriberService } from './subscribers/service.js';
@@ -111,6 +114,23 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       sweepIntervalSeconds: () => config.server.sessionSweepIntervalSeconds,
       // PGlite: CLI writes arrive over its socket, whose NOTIFYs do not reach in-process listeners; re-read sooner.
       resyncIntervalMs: database.kind === 'postgres' ? 30_000 : 5_000,
+      writer: { onBatch: metrics.accountingBatch },
+    });
+    metrics.gauge('radgate_sessions_open', 'Open sessions by NAS', ['nas'], async (set) => {
+      const rows = await database.db
+        .select({ nas: sessionsTable.nasName, open: count() })
+        .from(sessionsTable)
+        .where(isNull(sessionsTable.stoppedAt))
+        .groupBy(sessionsTable.nasName);
+      for (const row of rows) set({ nas: row.nas }, row.open);
+    });
+    metrics.gauge('radgate_enforcement_oldest_job_age_seconds', 'Age of the oldest job waiting or running', ['state'], async (set) => {
+      const rows = await database.db
+        .select({ state: enforcementJobs.state, oldest: sql<string>`extract(epoch from now() - min(${enforcementJobs.createdAt}))` })
+        .from(enforcementJobs)
+        .where(inArray(enforcementJobs.state, ['pending', 'running']))
+        .groupBy(enforcementJobs.state);
+      for (const row of rows) set({ state: row.state }, Number(row.oldest));
     });
     await sessions.start();
     cleanup.push(() => sessions.stop());
@@ -120,6 +140,11 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     const enforcement = new Enforcement({ database, config: () => config, log });
     await enforcement.start();
     cleanup.push(() => enforcement.stop());
+    metrics.gauge('radgate_enforcement_jobs', 'Enforcement jobs waiting, in progress and failed (all instances)', ['state'], async (set) => {
+      const states = ['pending', 'running', 'failed'] as const;
+      const counts = await jobCounts(database.db, states);
+      for (const state of states) set({ state }, counts[state] ?? 0);
+    });
 
     // Periodic router reconciliation (nas.yaml router.reconcile_interval), sharing enforcement's API connections.
     const reconciler = new ReconcileSchedule({ config: () => config, database, routers: enforcement.routers, log });

@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   ROUTER_RENDER: 'the RouterOS configuration of a NAS cannot be rendered from the config',
   ROUTER_APPLY: 'the RouterOS configuration could not be applied (or was refused) over the API',
   ENFORCEMENT_FAILED: 'a subscriber change could not be pushed to the router',
+  ENFORCEMENT_JOB_NOT_FOUND: 'no such enforcement job',
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -41,5 +41,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   if (options.pretty ?? process.stdout.isTTY) {
     return pino({ ...base, transport: { target: 'pino-pretty', options: { colorize: true, destination: options.prettyFd ?? 1 } } });
   }
-  return pino(base);
+  // Asynchronous: lines written while a write is in flight go out together, not one write(2) each (a third of the
+  // cost of a per-request log line). Buffered lines are flushed synchronously when the process exits.
+  return pino(base, pino.destination({ dest: 1, sync: false }));
 }

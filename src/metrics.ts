@@ -60,6 +60,34 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly accountingRecords = new client.Counter({
+    name: 'radgate_accounting_records_total',
+    help: 'Accounting records written, by result (committed, failed: no reply sent, the NAS retries)',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+
+  readonly accountingBatchSize = new client.Histogram({
+    name: 'radgate_accounting_batch_size',
+    help: 'Accounting records per transaction (group commit)',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
+    registers: [this.registry],
+  });
+
+  readonly accountingCommitSeconds = new client.Histogram({
+    name: 'radgate_accounting_commit_duration_seconds',
+    help: 'Time to commit one accounting batch',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    registers: [this.registry],
+  });
+
+  /** For the accounting writer's `onBatch`. */
+  readonly accountingBatch = (records: number, committed: boolean, seconds: number): void => {
+    this.accountingRecords.inc({ result: committed ? 'committed' : 'failed' }, records);
+    this.accountingBatchSize.observe(records);
+    if (committed) this.accountingCommitSeconds.observe(seconds);
+  };
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'radgate_' });
   }

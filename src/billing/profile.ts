@@ -27,9 +27,16 @@ function extras(replyAttributes: Readonly<Record<string, string | number>> | und
   return Object.entries(replyAttributes ?? {}).map(([name, value]) => attribute(name, value));
 }
 
-// Plans and workspaces are frozen config objects: their attribute lists are computed once per config load.
+// Plans and workspaces are frozen config objects: their attribute lists are computed once per config load, and the
+// attributes are frozen too, which tells the encoder it may cache their bytes (src/radius/encode.ts).
 const planCache = new WeakMap<PlanConfig, ReplyAttribute[]>();
+const planWithPoolCache = new WeakMap<PlanConfig, ReplyAttribute[]>();
 const expiredCache = new WeakMap<WorkspaceConfig, ReplyAttribute[]>();
+
+function frozen(list: ReplyAttribute[]): ReplyAttribute[] {
+  for (const a of list) Object.freeze(a);
+  return list;
+}
 
 /** The plan's reply attributes, without the per-subscriber ones (static IP, Class). */
 export function planAttributes(plan: PlanConfig): ReplyAttribute[] {
@@ -42,7 +49,17 @@ export function planAttributes(plan: PlanConfig): ReplyAttribute[] {
     if (plan.idleTimeoutSeconds !== undefined) cached.push(attribute('Idle-Timeout', Math.round(plan.idleTimeoutSeconds)));
     cached.push(attribute('Acct-Interim-Interval', Math.round(plan.interimIntervalSeconds)));
     cached.push(...extras(plan.replyAttributes));
-    planCache.set(plan, cached);
+    planCache.set(plan, frozen(cached));
+  }
+  return cached;
+}
+
+/** The plan's attributes followed by Framed-Pool (subscribers without a static IP on a plan with a pool). */
+function planAttributesWithPool(plan: PlanConfig, pool: string): ReplyAttribute[] {
+  let cached = planWithPoolCache.get(plan);
+  if (!cached) {
+    cached = [...planAttributes(plan), Object.freeze(attribute('Framed-Pool', pool))];
+    planWithPoolCache.set(plan, cached);
   }
   return cached;
 }
@@ -59,7 +76,7 @@ export function expiredAttributes(workspace: WorkspaceConfig, interimIntervalSec
     }
     cached.push(attribute('Acct-Interim-Interval', Math.round(interimIntervalSeconds)));
     cached.push(...extras(profile.replyAttributes));
-    expiredCache.set(workspace, cached);
+    expiredCache.set(workspace, frozen(cached));
   }
   return cached;
 }
@@ -93,7 +110,7 @@ export function selectProfile(input: ProfileInput): ProfileDecision {
       }
       const attributes = planAttributes(plan);
       if (input.staticIp) return { kind: 'plan', attributes: [...attributes, attribute('Framed-IP-Address', input.staticIp)] };
-      return { kind: 'plan', attributes: plan.pool ? [...attributes, attribute('Framed-Pool', plan.pool)] : attributes };
+      return { kind: 'plan', attributes: plan.pool ? planAttributesWithPool(plan, plan.pool) : attributes };
     }
   }
 }

@@ -54,7 +54,8 @@ export async function enforceCommand(ctx: CliContext, argv: string[], out: Outpu
   const service = await ctx.subscribers();
   const subscriber = await service.get(workspaceId, username);
   const database = await ctx.db();
-  const enforcement = new Enforcement({ database, config: () => config, log: ctx.log, instanceId: `cli:${process.pid}` });
+  // Everything the workers would log is printed below as it happens; their log lines would only repeat it.
+  const enforcement = new Enforcement({ database, config: () => config, log: ctx.log.child({}, { level: 'fatal' }), instanceId: `cli:${process.pid}` });
   try {
     const job = await createClaimedJob(database.db, enforcement.instanceId, config.server.enforcement.leaseSeconds, {
       subscriberId: subscriber.id,

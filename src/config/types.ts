@@ -133,9 +133,10 @@ export interface NasEnforcementConfig {
   /** Tries per CoA or Disconnect request. Default 5. */
   readonly coaTries: number;
   /**
-   * When the new profile drops an address list the old one put the session in (expired → paid): a CoA cannot remove
-   * that dynamic entry, so `reconnect` (default) sends a Disconnect and the subscriber logs back in clean; `coa`
-   * sends a CoA anyway (for routers whose profile scripts clean the list).
+   * When a change needs more than a CoA: leaving an address list the old profile put the session in (expired →
+   * paid; a CoA cannot remove that dynamic entry), or a new pool or static IP. `reconnect` (default) sends a
+   * Disconnect and the subscriber logs back in clean; `coa` sends a CoA anyway (routers whose profile scripts
+   * clean the list). Refused subscribers (suspended, disabled) are always disconnected.
    */
   readonly restore: RestoreMode;
   /** CoA/Disconnect/API operations in flight to this NAS at once. Default 32. */

@@ -2,11 +2,10 @@
  * Opens the database: PostgreSQL through postgres.js when DATABASE_URL is set, otherwise embedded PGlite persisted
  * in the data directory. Both speak the same SQL and share the same migrations.
  */
-import { existsSync, mkdirSync, unlinkSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
 import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
@@ -15,6 +14,7 @@ import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { RadgateError } from '../errors.js';
 import { acquirePgliteLock, PGLITE_SOCKET_NAME } from './pglite-lock.js';
+import { PgliteShare } from './pglite-share.js';
 import * as schema from './schema.js';
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -136,11 +136,9 @@ async function openPglite(dataDir: string, role: 'server' | 'tool'): Promise<Dat
     release();
     throw new RadgateError('DB_UNREACHABLE', `cannot open the embedded database in ${dir}`, { cause: err });
   }
-  let share: PGLiteSocketServer | undefined;
+  let share: PgliteShare | undefined;
   if (role === 'server' && !inMemory) {
-    const socketPath = path.join(dataDir, PGLITE_SOCKET_NAME);
-    if (existsSync(socketPath)) unlinkSync(socketPath); // left by a crashed server; we hold the lock
-    share = new PGLiteSocketServer({ db: pg, path: socketPath });
+    share = new PgliteShare(pg, { path: path.join(dataDir, PGLITE_SOCKET_NAME) });
     await share.start();
   }
   const db = drizzlePglite(pg, { schema }) as unknown as Db;

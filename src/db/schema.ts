@@ -89,6 +89,9 @@ export const enforcementJobs = pgTable(
   (t) => [
     index('enforcement_jobs_due').on(t.state, t.nextAttemptAt),
     index('enforcement_jobs_subscriber').on(t.subscriberId, t.createdAt),
+    // The claim's per-subscriber checks (src/enforce/jobs.ts) probe only unfinished jobs: a small index that keeps a
+    // mass expiry's claims fast whatever the planner's statistics say.
+    index('enforcement_jobs_unfinished').on(t.subscriberId, t.id).where(sql`${t.state} in ('pending', 'running')`),
   ],
 );
 

@@ -6,7 +6,7 @@
  */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { enforcementAttempts, enforcementJobs, subscribers, type EnforcementAttemptRow, type EnforcementJobRow, type SubscriberStatus } from '../db/schema.js';
+import { enforcementAttempts, enforcementJobs, subscribers, type EnforcementAttemptRow, type EnforcementJobState, type EnforcementJobRow, type SubscriberStatus } from '../db/schema.js';
 import type { AttemptRecord } from './ladder.js';
 import type { SubscriberState } from './plan.js';
 
@@ -80,8 +80,7 @@ export async function claimJobs(db: Db, instance: string, limit: number, leaseSe
       where ${due}
         and not exists (select 1 from enforcement_jobs n
                         where n.subscriber_id = j.subscriber_id and n.id > j.id and n.state in ('pending', 'running'))
-        and not exists (select 1 from enforcement_jobs r
-                        where r.subscriber_id = j.subscriber_id and r.id <> j.id and r.state = 'running' and r.claimed_until >= now())
+        and j.subscriber_id not in (select r.subscriber_id from enforcement_jobs r where r.state = 'running' and r.claimed_until >= now())
       order by ${order}
       limit ${max}
       for update of j skip locked
@@ -204,22 +203,31 @@ export interface JobResult {
 export async function recordResults(db: Db, instance: string, results: readonly JobResult[]): Promise<void> {
   if (results.length === 0) return;
   await db.transaction(async (tx) => {
+    // One statement per chunk, values as one JSON parameter: cheap to build and to parse for thousands of rows.
     const rows = results.flatMap(({ job, attempts }) => attempts.map((a) => ({
-      jobId: job.id,
-      subscriberId: job.subscriberId,
-      sessionId: a.sessionId,
-      acctSessionId: a.acctSessionId,
+      job_id: job.id,
+      subscriber_id: job.subscriberId,
+      session_id: a.sessionId,
+      acct_session_id: a.acctSessionId,
       username: a.username,
       nas: a.nas,
       method: a.method,
       result: a.result,
-      errorCause: a.errorCause,
+      error_cause: a.errorCause,
       detail: a.detail,
-      durationMs: Math.round(a.durationMs),
-      instance,
-      at: a.at,
+      duration_ms: Math.round(a.durationMs),
+      at: a.at.toISOString(),
     })));
-    for (let i = 0; i < rows.length; i += 500) await tx.insert(enforcementAttempts).values(rows.slice(i, i + 500));
+    for (let i = 0; i < rows.length; i += 2000) {
+      await tx.execute(sql`
+        insert into enforcement_attempts
+          (job_id, subscriber_id, session_id, acct_session_id, username, nas, method, result, error_cause, detail, duration_ms, instance, at)
+        select x.job_id, x.subscriber_id, x.session_id, x.acct_session_id, x.username, x.nas, x.method, x.result, x.error_cause,
+               x.detail, x.duration_ms, ${instance}, x.at
+        from json_to_recordset(${JSON.stringify(rows.slice(i, i + 2000))}::json) as x(
+          job_id bigint, subscriber_id bigint, session_id bigint, acct_session_id text, username text, nas text, method text,
+          result text, error_cause integer, detail text, duration_ms integer, at timestamptz)`);
+    }
     for (let i = 0; i < results.length; i += 1000) {
       const chunk = results.slice(i, i + 1000);
       const values = JSON.stringify(chunk.map((r) => ({
@@ -273,8 +281,12 @@ export async function getJob(db: Db, id: number): Promise<{ job: JobListing; att
   return { job: { ...row.job, username: row.username }, attempts };
 }
 
-/** Counts by state (metrics, `radgate jobs` header). */
-export async function jobCounts(db: Db): Promise<Record<string, number>> {
-  const rows = await db.select({ state: enforcementJobs.state, count: sql<number>`count(*)::int` }).from(enforcementJobs).groupBy(enforcementJobs.state);
+/** Counts by state (`radgate jobs` header; metrics ask only for the states that do not pile up forever). */
+export async function jobCounts(db: Db, states?: readonly EnforcementJobState[]): Promise<Record<string, number>> {
+  const rows = await db
+    .select({ state: enforcementJobs.state, count: sql<number>`count(*)::int` })
+    .from(enforcementJobs)
+    .where(states === undefined ? undefined : inArray(enforcementJobs.state, [...states]))
+    .groupBy(enforcementJobs.state);
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.count)]));
 }

@@ -29,8 +29,9 @@ import { databaseSessions, type OpenSession, type SessionSource } from './sessio
 
 /** Jobs claimed per query. */
 const CLAIM_BATCH = 500;
-/** Results are written together when they arrive within this long. */
-const FLUSH_GATHER_MS = 20;
+/** Results are written together when they arrive within this long, or as soon as this many wait. */
+const FLUSH_GATHER_MS = 50;
+const FLUSH_BATCH = 1000;
 /** On stop, wait this long for in-flight ladders to notice and return. */
 const STOP_GRACE_MS = 5000;
 
@@ -285,7 +286,8 @@ export class Enforcement {
 
   private submit(result: JobResult): void {
     this.queue.push(result);
-    this.schedule(FLUSH_GATHER_MS);
+    if (this.queue.length >= FLUSH_BATCH && !this.flushing) void this.flush();
+    else this.schedule(FLUSH_GATHER_MS);
   }
 
   private schedule(ms: number): void {

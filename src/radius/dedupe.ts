@@ -6,13 +6,27 @@
 import { timingSafeEqual } from 'node:crypto';
 
 interface Entry {
-  authenticator: Buffer;
+  /** The Request Authenticator as a 16-character latin1 string: a tenth of a Buffer's footprint in the heap. */
+  authenticator: string;
   /** undefined while the request is being processed. */
   reply: Buffer | undefined;
   expiresAt: number;
 }
 
 export type DedupeVerdict = { kind: 'new' } | { kind: 'in-progress' } | { kind: 'replay'; reply: Buffer };
+
+// Shared verdicts: checked on every request, they need not be allocated each time.
+const NEW: DedupeVerdict = Object.freeze({ kind: 'new' });
+const IN_PROGRESS: DedupeVerdict = Object.freeze({ kind: 'in-progress' });
+
+/** Where a stored authenticator is written back to bytes for the constant-time comparison. */
+const stored = Buffer.alloc(16);
+
+function sameAuthenticator(entry: Entry, authenticator: Buffer): boolean {
+  if (authenticator.length !== 16) return false;
+  stored.write(entry.authenticator, 0, 16, 'latin1');
+  return timingSafeEqual(stored, authenticator);
+}
 
 export class DuplicateCache {
   // Map iteration order is insertion order, and every entry lives the same window: the oldest are always first.
@@ -32,12 +46,12 @@ export class DuplicateCache {
     const now = this.now();
     this.expire(now);
     const entry = this.entries.get(key);
-    if (entry && timingSafeEqual(entry.authenticator, authenticator)) {
-      return entry.reply ? { kind: 'replay', reply: entry.reply } : { kind: 'in-progress' };
+    if (entry && sameAuthenticator(entry, authenticator)) {
+      return entry.reply ? { kind: 'replay', reply: entry.reply } : IN_PROGRESS;
     }
     if (entry) this.entries.delete(key);
-    this.entries.set(key, { authenticator: Buffer.from(authenticator), reply: undefined, expiresAt: now + this.windowMs });
-    return { kind: 'new' };
+    this.entries.set(key, { authenticator: authenticator.toString('latin1'), reply: undefined, expiresAt: now + this.windowMs });
+    return NEW;
   }
 
   /** Record the reply sent for a request. */

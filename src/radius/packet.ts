@@ -104,11 +104,21 @@ export interface RadiusRequest extends Frame {
 /** Decode attribute values of a framed packet. Throws only on a value the codec cannot read. */
 export function decodeAttributes(frame: Frame): RadiusRequest {
   const decoded: DecodedPacket = radiusCodec().decode({ packet: frame.packet, no_secret: true });
-  const { ['Vendor-Specific']: vendor, ...attributes } = decoded.attributes;
+  const attributes = decoded.attributes;
+  const vendor = attributes['Vendor-Specific'] as Record<string, unknown> | undefined;
+  if (vendor !== undefined) delete attributes['Vendor-Specific'];
+  // Spelled out rather than spread: this runs for every request.
   return {
-    ...frame,
+    code: frame.code,
+    identifier: frame.identifier,
+    packet: frame.packet,
+    authenticator: frame.authenticator,
+    maValueOffset: frame.maValueOffset,
+    proxyStates: frame.proxyStates,
+    hasUserPassword: frame.hasUserPassword,
+    hasChapPassword: frame.hasChapPassword,
     attributes,
-    vendor: (vendor as Record<string, unknown> | undefined) ?? {},
+    vendor: vendor ?? {},
     rawAttributes: decoded.raw_attributes,
   };
 }

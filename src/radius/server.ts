@@ -4,7 +4,9 @@
  * rules of radius.md §2. Every drop is counted by reason.
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
-import { isIPv6 } from 'node:net';
+import dns from 'node:dns';
+import { isIP, isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../log.js';
 import { verifyHashedRequestAuthenticator, verifyMessageAuthenticator, ZERO16 } from './authenticator.js';
 import type { Client, ClientRegistry } from './clients.js';
@@ -74,6 +76,20 @@ export interface RadiusServerOptions<T> {
   log: Logger;
 }
 
+/**
+ * Replies go to the address a datagram came from, always an IP literal: answer the socket's address lookup at once
+ * instead of through dns.lookup and a deferred callback on every send. Anything else still goes to dns.lookup.
+ */
+function literalLookup(
+  hostname: string,
+  options: dns.LookupOneOptions | number,
+  callback: (err: NodeJS.ErrnoException | null, address: string, family: number) => void,
+): void {
+  const family = isIP(hostname);
+  if (family !== 0) return callback(null, hostname, family);
+  dns.lookup(hostname, typeof options === 'number' ? { family: options } : options, callback);
+}
+
 const PORT_CODES: Record<Port, ReadonlySet<number>> = {
   auth: new Set([Code.AccessRequest, Code.StatusServer]),
   acct: new Set([Code.AccountingRequest, Code.StatusServer]),
@@ -130,10 +146,11 @@ export class RadiusServer<T> {
     await Promise.allSettled([...this.inFlight]);
     while (this.pendingTimers.size > 0) await new Promise((r) => setTimeout(r, 20));
     for (const socket of Object.values(this.sockets)) socket.close();
+    this.options.log.info({ stats: this.stats }, 'RADIUS server stopped');
   }
 
   private bind(port: Port, portNumber: number): Promise<number> {
-    const socket = dgram.createSocket({ type: isIPv6(this.options.bind) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20 });
+    const socket = dgram.createSocket({ type: isIPv6(this.options.bind) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup: literalLookup });
     this.sockets[port] = socket;
     socket.on('message', (msg, rinfo) => this.receive(port, socket, msg, rinfo));
     socket.on('error', (err) => this.options.log.error({ err, port }, 'RADIUS socket error'));
@@ -162,7 +179,7 @@ export class RadiusServer<T> {
       this.options.log.warn({ ...details, dropped: this.stats.dropped[reason] }, 'dropped datagram from unknown client');
       return;
     }
-    this.options.log.debug({ ...details, reason }, 'dropped datagram');
+    if (this.options.log.isLevelEnabled('debug')) this.options.log.debug({ ...details, reason }, 'dropped datagram');
   }
 
   private receive(port: Port, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
@@ -186,9 +203,7 @@ export class RadiusServer<T> {
     }
     if (verdict.kind === 'in-progress') return this.drop('duplicate-in-progress', { nas: client.name });
 
-    const work = this.process(port, socket, client, frame, rinfo, key);
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
+    this.process(port, socket, client, frame, rinfo, key);
   }
 
   /** BlastRADIUS and authenticator rules (radius.md §2); returns why to drop, or undefined. */
@@ -254,15 +269,9 @@ export class RadiusServer<T> {
     }
   }
 
-  private async process(
-    port: Port,
-    socket: Socket,
-    client: Client<T>,
-    frame: Frame,
-    rinfo: RemoteInfo,
-    key: string,
-  ): Promise<void> {
-    const started = process.hrtime.bigint();
+  /** Decode and hand to the handler; a synchronous result is answered at once, a promise when it settles. */
+  private process(port: Port, socket: Socket, client: Client<T>, frame: Frame, rinfo: RemoteInfo, key: string): void {
+    const started = performance.now();
     let request: RadiusRequest;
     try {
       request = decodeAttributes(frame);
@@ -275,15 +284,36 @@ export class RadiusServer<T> {
       this.dedupe.forget(key);
       return this.drop('no-handler', { nas: client.name, code: frame.code });
     }
-    let result: HandlerResult | undefined;
+    let outcome: ReturnType<Handler<T>>;
     try {
-      result = await handler(request, { client, port, source: { address: rinfo.address, port: rinfo.port } });
+      outcome = handler(request, { client, port, source: { address: rinfo.address, port: rinfo.port } });
     } catch (err) {
-      this.dedupe.forget(key);
-      this.countDrop('handler-error', client.name);
-      this.options.log.error({ err, nas: client.name, code: frame.code }, 'handler failed; no reply sent');
-      return;
+      return this.handlerFailed(err, client, frame, key);
     }
+    if (!(outcome instanceof Promise)) return this.answer(socket, client, frame, rinfo, key, started, outcome);
+    const work = outcome.then(
+      (result) => this.answer(socket, client, frame, rinfo, key, started, result),
+      (err: unknown) => this.handlerFailed(err, client, frame, key),
+    );
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
+  }
+
+  private handlerFailed(err: unknown, client: Client<T>, frame: Frame, key: string): void {
+    this.dedupe.forget(key);
+    this.countDrop('handler-error', client.name);
+    this.options.log.error({ err, nas: client.name, code: frame.code }, 'handler failed; no reply sent');
+  }
+
+  private answer(
+    socket: Socket,
+    client: Client<T>,
+    frame: Frame,
+    rinfo: RemoteInfo,
+    key: string,
+    started: number,
+    result: HandlerResult | undefined,
+  ): void {
     if (!result) {
       this.dedupe.forget(key);
       this.countDrop('handler-declined', client.name);
@@ -304,22 +334,26 @@ export class RadiusServer<T> {
       this.options.log.error({ err, nas: client.name, ...result.log }, 'reply could not be encoded; no reply sent');
       return;
     }
-    const latencyMs = Number(process.hrtime.bigint() - started) / 1e6;
-    this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    const latencyMs = performance.now() - started;
+    // Checked first: at warn the per-request object is never built.
+    if (this.options.log.isLevelEnabled('info')) {
+      this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    }
     this.options.observer?.replied(client.name, frame.code, result, latencyMs / 1000);
-    const send = () => {
-      this.dedupe.complete(key, reply);
-      this.stats.replied++;
-      socket.send(reply, rinfo.port, rinfo.address);
-    };
     if (result.delayMs && result.delayMs > 0) {
       const timer = setTimeout(() => {
         this.pendingTimers.delete(timer);
-        send();
+        this.send(socket, key, reply, rinfo);
       }, result.delayMs);
       this.pendingTimers.add(timer);
     } else {
-      send();
+      this.send(socket, key, reply, rinfo);
     }
+  }
+
+  private send(socket: Socket, key: string, reply: Buffer, rinfo: RemoteInfo): void {
+    this.dedupe.complete(key, reply);
+    this.stats.replied++;
+    socket.send(reply, rinfo.port, rinfo.address);
   }
 }

@@ -72,7 +72,7 @@ export interface SessionsOptions {
   clock?: () => number;
   /** Full re-read of open sessions, ms. Default 30 s. */
   resyncIntervalMs?: number;
-  writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight'>;
+  writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight' | 'onBatch'>;
 }
 
 export class Sessions {

@@ -101,7 +101,7 @@ function returnChanged(announceAs: string | undefined, which: SQL = sql`true`): 
   return sql`, announced as (
       select pg_notify(${SESSIONS_CHANNEL}, ${announceAs} || '|' || string_agg(subscriber_id::text, ','))
       from (
-        select subscriber_id, (row_number() over (order by subscriber_id) - 1) / ${IDS_PER_NOTIFY} as chunk
+        select subscriber_id, (row_number() over (order by subscriber_id) - 1) / ${sql.raw(String(IDS_PER_NOTIFY))} as chunk
         from (select distinct subscriber_id from changed where subscriber_id is not null and ${which}) d
       ) c
       group by chunk)

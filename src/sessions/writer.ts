@@ -40,6 +40,8 @@ export interface WriterOptions {
   gatherMs?: number;
   /** Records per transaction. Default 2000. */
   maxBatch?: number;
+  /** Told about every batch (metrics): its size, whether it committed, and how long the commit took. */
+  onBatch?: (records: number, committed: boolean, seconds: number) => void;
   /** Records waiting beyond this are refused at once (no reply; the NAS retries later). Default 50,000. */
   maxQueue?: number;
   /** A transaction not finished after this long counts as failed (its records get no reply). Default 15 s. */
@@ -100,6 +102,8 @@ export function planStatements(records: readonly AccountingRecord[]): Array<{ up
 export class AccountingWriter {
   private readonly queue: Pending[] = [];
   private inFlight = 0;
+  /** A batch with a NAS reset is committing: nothing else may. */
+  private exclusive = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private progress: Array<() => void> = [];
@@ -169,10 +173,16 @@ export class AccountingWriter {
   }
 
   private async flush(): Promise<void> {
-    if (this.inFlight >= this.maxInFlight || this.queue.length === 0) return;
+    if (this.inFlight >= this.maxInFlight || this.queue.length === 0 || this.exclusive) return;
+    // A NAS reset closes "everything open before it": it must not overlap a batch holding that NAS's earlier
+    // Starts, so a batch with a reset runs alone.
+    const exclusive = this.queue.slice(0, this.maxBatch).some((p) => p.record.kind === 'nas-reset');
+    if (exclusive && this.inFlight > 0) return; // the commits in flight call schedule() when they finish
+    this.exclusive = exclusive;
     this.inFlight++;
     const batch = this.queue.splice(0, this.maxBatch);
     let committed = false;
+    const started = process.hrtime.bigint();
     try {
       await this.withTimeout(this.commit(batch.map((p) => p.record)));
       committed = true;
@@ -186,8 +196,10 @@ export class AccountingWriter {
         this.options.log.error({ err, records: batch.length, queued: this.queue.length }, 'accounting not recorded; no reply sent (the NAS will retry)');
       }
     }
+    this.options.onBatch?.(batch.length, committed, Number(process.hrtime.bigint() - started) / 1e9);
     for (const p of batch) p.resolve(committed);
     this.inFlight--;
+    this.exclusive = false;
     for (const resolve of this.progress.splice(0)) resolve();
     this.schedule(true);
   }

@@ -61,6 +61,7 @@ describe('radgate enforce USER', () => {
     core1.coa = 'silent';
     core1.disconnect = 'silent';
     const result = await runCli(['enforce', 'alice'], env);
+    expect(result.stderr).toBe('');
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/\nfailed: NAS core1 did not answer CoA or Disconnect and has no API credentials configured /);
   });

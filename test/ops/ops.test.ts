@@ -10,6 +10,7 @@ import { SubscriberService } from '../../src/subscribers/service.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { accessRequest, attr, hide, replyAttributes, UdpPeer } from '../helpers/udp.js';
+import { acct } from '../sessions/helpers.js';
 
 let t: TestRadgate;
 const NAS = (extra = '') => `nas:
@@ -69,6 +70,19 @@ describe('metrics and health', () => {
     expect(counter(after, 'radgate_radius_dropped_total', 'reason="unknown-client"')).toBe(counter(before, 'radgate_radius_dropped_total', 'reason="unknown-client"') + 1);
     expect(after).toMatch(/radgate_radius_request_duration_seconds_bucket\{le="0.01",code="Access-Request"\} \d+/);
     expect(counter(after, 'radgate_subscribers', 'status="active"')).toBe(1);
+  });
+
+  it('/metrics shows accounting commits, batch sizes, open sessions per NAS and the enforcement queue', async () => {
+    const before = await metricsText();
+    const r = await acct(t.radgate.ports.acct, { 'Acct-Status-Type': 'Start', 'User-Name': 'walk-in', 'Acct-Session-Id': 'm0000001', 'NAS-IP-Address': '127.0.0.1', 'Framed-IP-Address': '100.64.0.77' });
+    expect(r.code).toBe('Accounting-Response');
+    const after = await metricsText();
+    const committed = (text: string) => Number(/^radgate_accounting_records_total\{result="committed"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    expect(committed(after)).toBe(committed(before) + 1);
+    expect(after).toMatch(/^radgate_accounting_batch_size_count \d+/m);
+    expect(counter(after, 'radgate_sessions_open', 'nas="local"')).toBe(1);
+    expect(after).toContain('# TYPE radgate_enforcement_jobs gauge');
+    expect(counter(after, 'radgate_radius_requests_total', 'code="Accounting-Request"')).toBeGreaterThan(0);
   });
 
   it('/healthz answers; /readyz is ready, then not ready when the database goes away', async () => {

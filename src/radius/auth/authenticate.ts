@@ -39,6 +39,10 @@ function ms(name: string, value: Buffer | number): ReplyAttribute {
   return { name, value, vendor: VENDOR_MICROSOFT };
 }
 
+// RFC 2548 §2.4.4/§2.4.5: encryption allowed (1), 40- and 128-bit RC4 (6). Frozen: the encoder caches their bytes.
+const ENCRYPTION_POLICY = Object.freeze(ms('MS-MPPE-Encryption-Policy', 1));
+const ENCRYPTION_TYPES = Object.freeze(ms('MS-MPPE-Encryption-Types', 6));
+
 /** MS-CHAP usernames may carry a Windows domain (`DOMAIN\user`); the challenge hash uses the bare name (RFC 2759 §8.2). */
 function bareUserName(userName: string): string {
   const slash = userName.lastIndexOf('\\');
@@ -94,8 +98,8 @@ export function authenticate(
           ms('MS-CHAP2-Success', result.success),
           ms('MS-MPPE-Send-Key', encryptMppeKey(sendKey, secret, request.authenticator, sendSalt)),
           ms('MS-MPPE-Recv-Key', encryptMppeKey(recvKey, secret, request.authenticator, recvSalt)),
-          ms('MS-MPPE-Encryption-Policy', 1),
-          ms('MS-MPPE-Encryption-Types', 6),
+          ENCRYPTION_POLICY,
+          ENCRYPTION_TYPES,
         ],
       };
     }
@@ -113,8 +117,8 @@ export function authenticate(
         method,
         attributes: [
           ms('MS-CHAP-MPPE-Keys', hidePassword(mschapV1MppeKeys(stored.ntHash), secret, request.authenticator)),
-          ms('MS-MPPE-Encryption-Policy', 1),
-          ms('MS-MPPE-Encryption-Types', 6),
+          ENCRYPTION_POLICY,
+          ENCRYPTION_TYPES,
         ],
       };
     }

@@ -1,5 +1,5 @@
 /** MPPE key derivation (RFC 3079 §3.4) and key-attribute encryption for RADIUS (RFC 2548 §2.4). */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { hashNtPasswordHash } from './mschap.js';
 
 /** RFC 3079 §3.4 Magic1, Magic2, Magic3, SHSpad1 and SHSpad2. */
@@ -17,7 +17,7 @@ const SHS_PAD2 = Buffer.alloc(40, 0xf2);
 
 /** RFC 3079 §3.4 GetMasterKey: first 16 bytes of SHA1(PasswordHashHash ‖ NT-Response ‖ Magic1). */
 export function getMasterKey(passwordHashHash: Buffer, ntResponse: Buffer): Buffer {
-  return createHash('sha1').update(passwordHashHash).update(ntResponse).update(MAGIC1).digest().subarray(0, 16);
+  return hash('sha1', Buffer.concat([passwordHashHash, ntResponse, MAGIC1]), 'buffer').subarray(0, 16);
 }
 
 /**
@@ -27,7 +27,7 @@ export function getMasterKey(passwordHashHash: Buffer, ntResponse: Buffer): Buff
 export function getAsymmetricStartKey(masterKey: Buffer, keyLength: number, isSend: boolean, isServer: boolean): Buffer {
   if (!Number.isInteger(keyLength) || keyLength < 1 || keyLength > 16) throw new RangeError('keyLength must be 1..16');
   const magic = isSend === isServer ? MAGIC3 : MAGIC2;
-  return createHash('sha1').update(masterKey).update(SHS_PAD1).update(magic).update(SHS_PAD2).digest().subarray(0, keyLength);
+  return hash('sha1', Buffer.concat([masterKey, SHS_PAD1, magic, SHS_PAD2]), 'buffer').subarray(0, keyLength);
 }
 
 /**
@@ -45,11 +45,11 @@ export function mppeKeysV2(ntHash: Buffer, ntResponse: Buffer): { sendKey: Buffe
 /** RFC 2548 §2.4.2: XOR 16-byte blocks with b1 = MD5(S ‖ RA ‖ salt), bi = MD5(S ‖ c(i-1)). */
 function saltChain(input: Buffer, secret: Buffer, ra: Buffer, salt: Buffer, encrypting: boolean): Buffer {
   const out = Buffer.alloc(input.length);
-  let b = createHash('md5').update(secret).update(ra).update(salt).digest();
+  let b = hash('md5', Buffer.concat([secret, ra, salt]), 'buffer');
   for (let off = 0; off < input.length; off += 16) {
     for (let j = 0; j < 16; j++) out[off + j] = (input[off + j] ?? 0) ^ (b[j] ?? 0);
     const c = (encrypting ? out : input).subarray(off, off + 16);
-    b = createHash('md5').update(secret).update(c).digest();
+    b = hash('md5', Buffer.concat([secret, c]), 'buffer');
   }
   return out;
 }
@@ -84,6 +84,19 @@ export function decryptMppeKey(value: Buffer, secret: Buffer, requestAuthenticat
   return plain.subarray(1, 1 + len);
 }
 
+/** crypto.randomBytes fetched 1 KB at a time: one call per 512 salts instead of one each. */
+let saltRandom = Buffer.alloc(0);
+let saltRandomOffset = 0;
+
+function randomSalt(): Buffer {
+  if (saltRandomOffset + 2 > saltRandom.length) {
+    saltRandom = randomBytes(1024);
+    saltRandomOffset = 0;
+  }
+  const salt = Buffer.from(saltRandom.subarray(saltRandomOffset, (saltRandomOffset += 2)));
+  return salt;
+}
+
 /**
  * RFC 2548 §2.4.2: `n` distinct 2-byte salts, top bit set, from crypto.randomBytes — one per key attribute
  * in a packet (at most 32768).
@@ -93,7 +106,7 @@ export function makeSalts(n: number): Buffer[] {
   const seen = new Set<number>();
   const salts: Buffer[] = [];
   while (salts.length < n) {
-    const salt = randomBytes(2);
+    const salt = randomSalt();
     salt[0] = (salt[0] ?? 0) | 0x80;
     const v = salt.readUInt16BE(0);
     if (seen.has(v)) continue;

@@ -1,5 +1,5 @@
 /** MS-CHAPv2 (RFC 2759) and MS-CHAPv1 (RFC 2433) verification, as carried in RADIUS (RFC 2548 §2.3). */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { desEncrypt } from './des.js';
 import { md4 } from './md4.js';
 
@@ -27,12 +27,7 @@ export function hashNtPasswordHash(hash: Buffer): Buffer {
  * `userName` must already be stripped of any domain part (the caller's job).
  */
 export function challengeHash(peerChallenge: Buffer, authenticatorChallenge: Buffer, userName: string | Buffer): Buffer {
-  return createHash('sha1')
-    .update(peerChallenge)
-    .update(authenticatorChallenge)
-    .update(nameBytes(userName))
-    .digest()
-    .subarray(0, 8);
+  return hash('sha1', Buffer.concat([peerChallenge, authenticatorChallenge, nameBytes(userName)]), 'buffer').subarray(0, 8);
 }
 
 /**
@@ -70,9 +65,9 @@ export function generateAuthenticatorResponse(
   authChallenge: Buffer,
   userName: string | Buffer,
 ): string {
-  const digest = createHash('sha1').update(hashNtPasswordHash(passwordHash)).update(ntResponse).update(AUTH_MAGIC1).digest();
+  const digest = hash('sha1', Buffer.concat([hashNtPasswordHash(passwordHash), ntResponse, AUTH_MAGIC1]), 'buffer');
   const challenge = challengeHash(peerChallenge, authChallenge, userName);
-  const final = createHash('sha1').update(digest).update(challenge).update(AUTH_MAGIC2).digest();
+  const final = hash('sha1', Buffer.concat([digest, challenge, AUTH_MAGIC2]), 'buffer');
   return 'S=' + final.toString('hex').toUpperCase();
 }
 

@@ -14,8 +14,9 @@ function xorChain(input: Uint8Array, out: Buffer, secret: Buffer, authenticator:
   secret.copy(scratch, 0);
   authenticator.copy(scratch, secret.length, 0, 16);
   for (let off = 0; off < input.length; off += 16) {
-    const b = hash('md5', scratch, 'buffer');
-    for (let j = 0; j < 16; j++) out[off + j] = (input[off + j] ?? 0) ^ (b[j] ?? 0);
+    // A binary string, not a Buffer: no allocation outside the JS heap per block.
+    const b = hash('md5', scratch, 'binary');
+    for (let j = 0; j < 16; j++) out[off + j] = (input[off + j] ?? 0) ^ b.charCodeAt(j);
     const c = hiding ? out : input;
     scratch.set(c.subarray(off, off + 16), secret.length);
   }

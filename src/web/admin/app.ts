@@ -16,6 +16,7 @@ import type { AdminTokenConfig } from '../../config/index.js';
 import { RadgateError, type ErrorCode } from '../../errors.js';
 import { allows, bearerToken, findToken } from './auth.js';
 import { billingRoutes } from './billing.js';
+import { enforcementRoutes } from './enforcement.js';
 import { type AdminDeps, InvalidRequest } from './deps.js';
 import { openApiDocument } from './openapi.js';
 import { paymentRoutes } from './payments.js';
@@ -35,6 +36,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
     ...billingRoutes(deps),
     ...paymentRoutes(deps),
     ...sessionRoutes(deps),
+    ...enforcementRoutes(deps),
     ...(deps.linkKeys ? reminderLinkRoutes(deps, deps.linkKeys) : []),
   ];
   let document: unknown;
@@ -53,6 +55,7 @@ export function adminRoutes(deps: AdminDeps): Route[] {
 const STATUS_OF: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
   SUBSCRIBER_NOT_FOUND: 404,
   PAYMENT_NOT_FOUND: 404,
+  ENFORCEMENT_JOB_NOT_FOUND: 404,
   SUBSCRIBER_EXISTS: 409,
   PAYMENT_CONFLICT: 409,
   SUBSCRIBER_INVALID: 400,

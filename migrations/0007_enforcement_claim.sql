@@ -1,0 +1,1 @@
+CREATE INDEX "enforcement_jobs_unfinished" ON "enforcement_jobs" USING btree ("subscriber_id","id") WHERE "enforcement_jobs"."state" in ('pending', 'running');
