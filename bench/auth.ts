@@ -155,7 +155,9 @@ export function formatRun(run: AuthRun): string {
     `auth: ${name} log=${run.logLevel.padEnd(4)} ${mode}: ${r.answered.toLocaleString('en')} answered in ${(r.elapsedMs / 1000).toFixed(2)} s, ` +
     `${Math.round(r.requestsPerSecond).toLocaleString('en')} req/s, ` +
     `p50 ${r.latencyMs.p50.toFixed(2)} ms, p95 ${r.latencyMs.p95.toFixed(2)} ms, p99 ${r.latencyMs.p99.toFixed(2)} ms ` +
-    `(max ${r.latencyMs.max.toFixed(1)}), server peak RSS ${mb(run.serverPeakRssBytes)}, ` +
+    `(max ${r.latencyMs.max.toFixed(1)})` +
+    (r.fromDueMs ? ` [from due time: p99 ${r.fromDueMs.p99.toFixed(2)} ms, max ${r.fromDueMs.max.toFixed(1)}]` : '') +
+    `, server peak RSS ${mb(run.serverPeakRssBytes)}, ` +
     `CPU: server ${run.serverCpuPercent.toFixed(0)}% (${serverCpuPerRequestUs(run).toFixed(1)} µs/request), ` +
     `generator ${r.generatorCpuPercent.toFixed(0)}%` +
     (problems ? ` — ${problems}` : '')

@@ -2,8 +2,9 @@
  * A UDP load generator with `concurrency` request slots. Closed loop (default): each slot sends its next request as
  * soon as the previous one is answered (or timed out) — the server's maximum throughput, with latency set by the
  * queue of `concurrency` requests. Open loop (`ratePerSecond`): requests are due at a fixed rate whatever the
- * replies do, at most `concurrency` in flight — the latency a given load gets, measured from when each request was
- * due (a late send counts against the server, as a router's would). Requests are built before the clock starts, so
+ * replies do, at most `concurrency` in flight — the latency a given load gets. Latency runs from the send; in open
+ * loop it is also reported from when each request was due (`fromDueMs`), which adds any lateness of the generator
+ * itself (its own pauses on a shared machine) to the server's. Requests are built before the clock starts, so
  * the generator spends its time on sockets and on checking replies, never on building packets. It runs in the bench
  * process, never in the server's: the two do not share an event loop.
  */
@@ -42,6 +43,8 @@ export interface LoadResult {
   /** CPU the generator itself used while the clock ran, percent of one core. */
   generatorCpuPercent: number;
   latencyMs: { p50: number; p95: number; p99: number; max: number };
+  /** Open loop only: latency from when each request was due rather than sent. */
+  fromDueMs?: { p50: number; p95: number; p99: number; max: number };
 }
 
 const SLOTS_PER_SOCKET = 128;
@@ -63,7 +66,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const current: Array<Buffer | undefined> = new Array(concurrency).fill(undefined);
   const cursor = new Int32Array(concurrency);
   const sentAt = new Float64Array(concurrency);
+  const dueAt = new Float64Array(concurrency);
   const latencies = new Float64Array(options.requests);
+  const fromDue = rate ? new Float64Array(options.requests) : undefined;
   const scratch = Buffer.alloc(4096 + options.secret.length);
   let sent = 0;
   let answered = 0;
@@ -99,7 +104,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const packet = queues[slot]![cursor[slot]!++];
       if (!packet) continue; // this slot has sent its share; the others carry on
       current[slot] = packet;
-      sentAt[slot] = started + (due * 1000) / rate!; // when it was due, not when it left
+      dueAt[slot] = started + (due * 1000) / rate!;
+      sentAt[slot] = performance.now();
       due++;
       inFlight++;
       sent++;
@@ -137,6 +143,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
         return;
       }
       const now = performance.now();
+      if (fromDue) fromDue[answered] = now - dueAt[slot]!;
       latencies[answered++] = now - sentAt[slot]!;
       lastReplyAt = now;
       if (reply[0] !== options.expectCode) wrongCode++;
@@ -173,6 +180,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 
   const elapsedMs = (lastReplyAt || performance.now()) - started;
   const sorted = latencies.subarray(0, answered).sort();
+  const sortedDue = fromDue?.subarray(0, answered).sort();
   return {
     sent,
     answered,
@@ -182,8 +190,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     elapsedMs,
     requestsPerSecond: elapsedMs > 0 ? (answered / elapsedMs) * 1000 : 0,
     generatorCpuPercent: elapsedMs > 0 ? ((cpu.user + cpu.system) / 1000 / elapsedMs) * 100 : 0,
-    latencyMs: { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 },
+    latencyMs: summary(sorted),
+    ...(sortedDue ? { fromDueMs: summary(sortedDue) } : {}),
   };
+}
+
+function summary(sorted: Float64Array): { p50: number; p95: number; p99: number; max: number } {
+  return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 };
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -4,12 +4,20 @@
  *
  *   npm run bench                          every benchmark (auth, accounting, billing, enforce), defaults
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
- * Options for the auth benchmark:
- *   npm run bench -- --subscribers 10000 --pap 50000 --mschap 20000 --concurrency 64 --log-levels warn
- *   --rate N: offered PAP rate of the open-loop run (default 25000; 0 = none)
- *   npm run bench -- --only auth --keep "--server-node-args=--cpu-prof --cpu-prof-dir=/tmp/radgate-prof"
- *   --fresh-import: measure right after the bulk import of the subscribers, not in the steady state
+ *
+ * Options of the auth benchmark (defaults in AUTH_DEFAULTS, bench/auth.ts):
+ *   --subscribers N     subscribers in the database (100000)
+ *   --pap N, --mschap N requests per closed-loop run (300000, 100000)
+ *   --concurrency N     requests in flight in the closed-loop runs (128)
+ *   --rate N            offered PAP rate of the open-loop run, requests/s (25000; 0 = none)
+ *   --log-levels L      warn,info (both); MS-CHAPv2 runs at the first
+ *   --max-run-seconds N upper bound of one run (60)
+ *   --fresh-import      measure right after the bulk import, not in the steady state
+ *   --keep              keep the scratch directory with the server logs
+ *   "--server-node-args=--cpu-prof --cpu-prof-dir=/tmp/radgate-prof"   flags for the server process (note the =)
+ * With DATABASE_URL set, the subscribers go to a fresh PostgreSQL database (dropped afterwards); else embedded PGlite.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { benchAccounting } from './accounting.js';
 import { AUTH_DEFAULTS, benchAuth } from './auth.js';
@@ -80,7 +88,7 @@ const selected = values.only ? BENCHMARKS.filter((b) => values.only!.includes(b.
 if (values.only && selected.length !== values.only.length) {
   throw new Error(`unknown benchmark in --only (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
 }
-console.log(`radgate bench — node ${process.version}, ${(await import('node:os')).availableParallelism()} CPU(s)`);
+console.log(`radgate bench — node ${process.version}, ${availableParallelism()} CPU(s)`);
 for (const benchmark of selected) {
   const started = performance.now();
   await benchmark.run();

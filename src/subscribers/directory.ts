@@ -110,7 +110,10 @@ export class SubscriberDirectory {
       this.byId.delete(row.id);
       this.byName.delete(key(previous.workspaceId, previous.username));
     }
-    if (row.deletedAt) return;
+    if (row.deletedAt) {
+      this.credentials.delete(row.id);
+      return;
+    }
     let entry: DirectoryEntry;
     try {
       entry = this.toEntry(row);
@@ -122,9 +125,25 @@ export class SubscriberDirectory {
     this.byName.set(key(row.workspaceId, row.username), entry);
   }
 
+  /** Decrypted credentials by stored form: a poll re-reads changed rows, but decrypts only changed credentials. */
+  private readonly credentials = new Map<number, { stored: string; password: Buffer | undefined; ntHash: Buffer }>();
+
+  private credentialsOf(row: SubscriberRow): { password: Buffer | undefined; ntHash: Buffer } {
+    const stored = row.passwordEnc ?? `nt:${row.ntHash ?? ''}`;
+    const cached = this.credentials.get(row.id);
+    if (cached?.stored === stored) return cached;
+    const clear = row.passwordEnc ? this.options.vault.decrypt(row.passwordEnc) : undefined;
+    const fresh = {
+      stored,
+      password: clear !== undefined ? Buffer.from(clear, 'utf8') : undefined,
+      ntHash: clear !== undefined ? ntPasswordHash(clear) : Buffer.from(row.ntHash ?? '', 'hex'),
+    };
+    this.credentials.set(row.id, fresh);
+    return fresh;
+  }
+
   private toEntry(row: SubscriberRow): DirectoryEntry {
-    const password = row.passwordEnc ? this.options.vault.decrypt(row.passwordEnc) : undefined;
-    const ntHash = password !== undefined ? ntPasswordHash(password) : Buffer.from(row.ntHash ?? '', 'hex');
+    const { password, ntHash } = this.credentialsOf(row);
     return {
       id: row.id,
       workspaceId: row.workspaceId,
@@ -133,7 +152,7 @@ export class SubscriberDirectory {
       plan: row.plan,
       status: row.status,
       staticIp: row.staticIp,
-      password: password !== undefined ? Buffer.from(password, 'utf8') : undefined,
+      password,
       ntHash,
     };
   }
