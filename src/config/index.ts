@@ -22,7 +22,7 @@ export { ROUTER_DEFAULTS, ROUTER_SERVICES } from './router.js';
 export type { EnforcementStep, NasEnforcementConfig, RestoreMode, ServerEnforcementConfig } from './types.js';
 export { ENFORCEMENT_DEFAULTS, ENFORCEMENT_STEPS, RESTORE_MODES } from './enforcement.js';
 export {
-  formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangeContains, rangesOverlap, type IpAddress, type IpRange,
+  formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangeContains, rangesOverlap, specialPurposeV4, type IpAddress, type IpRange,
 } from './net.js';
 export type {
   Config, ExpiredProfile, LogLevel, NasApiConfig, NasConfig, PlanConfig, ReplyAttributes, ServerConfig, TriState,

@@ -167,3 +167,20 @@ export function isLoopback(range: IpRange): boolean {
   const loopback = range.family === 4 ? V4_LOOPBACK : V6_LOOPBACK;
   return range.first >= loopback.first && range.last <= loopback.last;
 }
+
+/** IPv4 blocks a router cannot dst-nat to (RFC 6890 special-purpose), with the word for each. */
+const SPECIAL_PURPOSE_V4: ReadonlyArray<readonly [bigint, number, string]> = [
+  [0x00000000n, 8, 'unspecified'],
+  [0x7f000000n, 8, 'loopback'],
+  [0xa9fe0000n, 16, 'link-local'],
+  [0xe0000000n, 4, 'multicast'],
+  [0xf0000000n, 4, 'reserved/broadcast'],
+];
+
+/** The special-purpose block an IPv4 address value falls in (`loopback`, …), or undefined. */
+export function specialPurposeV4(value: bigint): string | undefined {
+  for (const [first, prefix, kind] of SPECIAL_PURPOSE_V4) {
+    if (value >> BigInt(32 - prefix) === first >> BigInt(32 - prefix)) return kind;
+  }
+  return undefined;
+}

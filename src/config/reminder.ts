@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { contrastRatio, MIN_CONTRAST, normaliseHex, PAGE_TEXT } from './colour.js';
 import type { Problem } from './errors.js';
 import { duration, field, Invalid, oneOf, text } from './fields.js';
-import { parseCidr, parseIp } from './net.js';
+import { parseCidr, parseIp, specialPurposeV4 } from './net.js';
 import { fsErrorText } from './read-yaml.js';
 import type { CurrencyDisplay, WorkspaceConfig } from './types.js';
 
@@ -79,15 +79,6 @@ export const allowedDomain = (input: unknown): string | Invalid => {
   return dnsName(value) ?? new Invalid(`${JSON.stringify(value)} is not a domain name (write the host name only, e.g. checkout.gateway.example)`);
 };
 
-/** IPv4 ranges a dst-nat target must not be in, with the word for each. */
-const UNSAFE_V4: ReadonlyArray<readonly [bigint, number, string]> = [
-  [0x00000000n, 8, 'an unspecified'],
-  [0x7f000000n, 8, 'a loopback'],
-  [0xa9fe0000n, 16, 'a link-local'],
-  [0xe0000000n, 4, 'a multicast'],
-  [0xf0000000n, 4, 'a reserved'],
-];
-
 /** `redirect_ip`: the IPv4 address routers dst-nat unpaid port-80 traffic to (RouterOS `to-addresses`). */
 export const redirectIp = (input: unknown): string | Invalid => {
   const value = text(input);
@@ -97,10 +88,10 @@ export const redirectIp = (input: unknown): string | Invalid => {
   if (address === undefined || address.family !== 4 || value.includes(':')) {
     return new Invalid(`${quoted} is not an IPv4 address (RouterOS dst-nat needs one)`);
   }
-  for (const [first, prefix, kind] of UNSAFE_V4) {
-    if (address.value >> BigInt(32 - prefix) === first >> BigInt(32 - prefix)) {
-      return new Invalid(`${quoted} is ${kind} address; routers must reach radgate's captive listener at it`);
-    }
+  const kind = specialPurposeV4(address.value)?.replace('/broadcast', '');
+  if (kind) {
+    const article = /^[aeiou]/.test(kind) ? 'an' : 'a';
+    return new Invalid(`${quoted} is ${article} ${kind} address; routers must reach radgate's captive listener at it`);
   }
   return value;
 };

@@ -8,7 +8,7 @@
  */
 
 import { lookup } from 'node:dns/promises';
-import { parseIp } from '../config/index.js';
+import { parseIp, specialPurposeV4 } from '../config/index.js';
 import { RadgateError } from '../errors.js';
 
 /** Resolves a host name to its addresses (any family). Injected so tests never touch real DNS. */
@@ -23,15 +23,6 @@ export interface RedirectTarget {
   readonly origin: string;
 }
 
-/** IPv4 blocks a redirect target must not be in (RFC 6890 special-purpose), with the word for each. */
-const UNUSABLE_V4: ReadonlyArray<readonly [bigint, number, string]> = [
-  [0x00000000n, 8, 'unspecified'],
-  [0x7f000000n, 8, 'loopback'],
-  [0xa9fe0000n, 16, 'link-local'],
-  [0xe0000000n, 4, 'multicast'],
-  [0xf0000000n, 4, 'reserved/broadcast'],
-];
-
 /** Why `ip` cannot be a redirect target (`loopback`, …), or undefined when it can. IPv6 is reported as such. */
 export function unusableReason(ip: string): string | undefined {
   const address = parseIp(ip);
@@ -43,10 +34,7 @@ export function unusableReason(ip: string): string | undefined {
     if (address.value >> 118n === 0x3fan) return 'link-local'; // fe80::/10
     return 'IPv6 (RouterOS /ip firewall nat needs IPv4)';
   }
-  for (const [first, prefix, kind] of UNUSABLE_V4) {
-    if (address.value >> BigInt(32 - prefix) === first >> BigInt(32 - prefix)) return kind;
-  }
-  return undefined;
+  return specialPurposeV4(address.value);
 }
 
 export interface TargetRequest {

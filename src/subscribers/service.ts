@@ -94,21 +94,25 @@ export class SubscriberService {
       : { passwordEnc: null, ntHash: input.ntHash!.toLowerCase() };
   }
 
+  private newRow(input: NewSubscriber): typeof subscribers.$inferInsert {
+    return {
+      workspaceId: input.workspaceId,
+      username: input.username,
+      accountNumber: input.accountNumber,
+      plan: input.plan,
+      staticIp: input.staticIp ?? null,
+      status: input.status ?? 'active',
+      ...this.credentials(input),
+    };
+  }
+
   async add(input: NewSubscriber): Promise<SubscriberRow> {
     const problems = validateSubscriber(input, this.catalog);
     if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
     try {
       const [row] = await this.db
         .insert(subscribers)
-        .values({
-          workspaceId: input.workspaceId,
-          username: input.username,
-          accountNumber: input.accountNumber,
-          plan: input.plan,
-          staticIp: input.staticIp ?? null,
-          status: input.status ?? 'active',
-          ...this.credentials(input),
-        })
+        .values(this.newRow(input))
         .returning();
       await this.changed(row!.id);
       return row!;
@@ -140,17 +144,7 @@ export class SubscriberService {
           const chunk = list.slice(start, start + 1000);
           const inserted = await tx
             .insert(subscribers)
-            .values(
-              chunk.map((input) => ({
-                workspaceId: input.workspaceId,
-                username: input.username,
-                accountNumber: input.accountNumber,
-                plan: input.plan,
-                staticIp: input.staticIp ?? null,
-                status: input.status ?? 'active',
-                ...this.credentials(input),
-              })),
-            )
+            .values(chunk.map((input) => this.newRow(input)))
             .onConflictDoNothing()
             .returning({ workspaceId: subscribers.workspaceId, username: subscribers.username });
           const got = new Set(inserted.map((r) => `${r.workspaceId}\u0000${r.username}`));
