@@ -137,7 +137,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
 
     // Enforcement workers: push each subscriber change to its live sessions. Stopped before sessions and the
     // database; claimed jobs are released for another instance or the next start.
-    const enforcement = new Enforcement({ database, config: () => config, log });
+    const enforcement = new Enforcement({ database, config: () => config, log, onAttempt: metrics.enforcementAttempt });
     await enforcement.start();
     cleanup.push(() => enforcement.stop());
     metrics.gauge('radgate_enforcement_jobs', 'Enforcement jobs waiting, in progress and failed (all instances)', ['state'], async (set) => {

@@ -81,6 +81,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly enforcementAttempts = new client.Counter({
+    name: 'radgate_enforcement_attempts_total',
+    help: 'Enforcement attempts by NAS, step (coa, disconnect, api) and result (ack, nak, timeout, …)',
+    labelNames: ['nas', 'method', 'result'] as const,
+    registers: [this.registry],
+  });
+
+  /** For enforcement's `onAttempt`. */
+  readonly enforcementAttempt = (attempt: { nas: string; method: string; result: string }): void => {
+    this.enforcementAttempts.inc({ nas: attempt.nas, method: attempt.method, result: attempt.result });
+  };
+
   /** For the accounting writer's `onBatch`. */
   readonly accountingBatch = (records: number, committed: boolean, seconds: number): void => {
     this.accountingRecords.inc({ result: committed ? 'committed' : 'failed' }, records);

@@ -47,6 +47,8 @@ export interface EnforcementOptions {
   routers?: RouterOsPool;
   /** Default: `<host>:<pid>:<random>`. */
   instanceId?: string;
+  /** Told about every attempt (metrics). */
+  onAttempt?: (attempt: AttemptRecord) => void;
 }
 
 /** What one job did (the CLI prints it; the workers record it). */
@@ -249,6 +251,7 @@ export class Enforcement {
       onAttempt: (attempt) => {
         attempts.push(attempt);
         hooks.onAttempt?.(attempt);
+        this.options.onAttempt?.(attempt);
       },
     };
     const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, plan)));

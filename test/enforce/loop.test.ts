@@ -90,6 +90,10 @@ describe('billing → enforcement → router', () => {
     });
     expect(coa.attributes['Session-Timeout']).toBeUndefined(); // the expired profile sets none
     expect(router.requests(Code.DisconnectRequest)).toEqual([]);
+    // The attempt is counted for /metrics, by NAS, step and result.
+    expect(await t.radgate.metrics.registry.getSingleMetricAsString('radgate_enforcement_attempts_total')).toMatch(
+      /radgate_enforcement_attempts_total\{nas="local",method="coa",result="ack"\} 1/,
+    );
 
     // A payment arrives: lena is active at once, and the router is told.
     router.reset();
