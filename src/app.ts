@@ -101,7 +101,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     log.info({ database: database.kind, location: database.location }, 'database opened');
     await database.migrate();
     const vault = PasswordVault.open({ keyFile: passwordKeyFile(config, env), envKey: env.passwordKey, create: true, log });
-    const directory = new SubscriberDirectory({ database, vault, log, pollIntervalMs: database.kind === 'postgres' ? 5000 : 1000 });
+    const directory = new SubscriberDirectory({ database, vault, log });
     await directory.start();
     cleanup.push(() => directory.stop());
 
@@ -112,8 +112,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       log,
       staleFactor: () => config.server.staleSessionFactor,
       sweepIntervalSeconds: () => config.server.sessionSweepIntervalSeconds,
-      // PGlite: CLI writes arrive over its socket, whose NOTIFYs do not reach in-process listeners; re-read sooner.
-      resyncIntervalMs: database.kind === 'postgres' ? 30_000 : 5_000,
+      resyncIntervalMs: 30_000,
       writer: { onBatch: metrics.accountingBatch },
     });
     metrics.gauge('radgate_sessions_open', 'Open sessions by NAS', ['nas'], async (set) => {

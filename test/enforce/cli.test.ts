@@ -15,8 +15,7 @@ beforeAll(async () => {
   core1 = await FakeNas.start({ address: '127.0.0.2', secret: 'core1-secret-0123456789' });
   t = await startTestRadgate({
     config: {
-      // The CLI runs the ladder itself; the server's workers stay off so its PGlite share is quiet (an in-process
-      // query interleaving with a socket client's extended-protocol messages is a known pglite-socket hazard).
+      // The CLI runs the ladder itself; the server's workers stay off so the CLI is what drives each step.
       'server.yaml': (text) => fastWorkers(text, { maxAttempts: 1, enabled: false }),
       'nas.yaml': (text) => text + nasEntry('core1', core1),
     },
