@@ -163,7 +163,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
         config: () => config,
         directory,
         sessionLimit: sessions.sessionLimit,
-        accounting: accountingRequestHandler({ config: () => config, directory, record: (r) => sessions.record(r), log }),
+        accounting: accountingRequestHandler({ config: () => config, directory, record: (r) => sessions.record(r) }),
       }),
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,

@@ -5,7 +5,6 @@
  * undefined — no Accounting-Response — so the NAS retries (RFC 2866 §2, radius.md §3).
  */
 import { DEFAULTS, type Config, type NasConfig } from '../config/index.js';
-import type { Logger } from '../log.js';
 import { normaliseAddress } from '../radius/clients.js';
 import { Code } from '../radius/codes.js';
 import { stringAttribute, type RadiusRequest } from '../radius/packet.js';
@@ -19,7 +18,6 @@ export interface AccountingRequestDeps {
   directory: Pick<SubscriberDirectory, 'find'>;
   /** Resolves true once the record is durable (committed). */
   record: (record: AccountingRecord) => Promise<boolean>;
-  log?: Logger;
   clock?: () => number;
 }
 
@@ -62,7 +60,8 @@ function terminateCause(request: RadiusRequest): string | null {
 
 export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<NasConfig> {
   const clock = deps.clock ?? Date.now;
-  return async (request, { client, source }): Promise<HandlerResult | undefined> => {
+  return async (request, context): Promise<HandlerResult | undefined> => {
+    const { client, source } = context;
     const nas = client.data;
     const status = request.attributes['Acct-Status-Type'];
     const username = stringAttribute(request, 'User-Name') ?? '';
@@ -86,7 +85,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
       case 'Stop': {
         // RFC 2866 §5.5: Acct-Session-Id MUST be present; without it there is no session to record.
         if (!acctSessionId) {
-          deps.log?.warn({ nas: nas.name, ...log }, 'Accounting-Request without Acct-Session-Id dropped');
+          context.log.warn(log, 'Accounting-Request without Acct-Session-Id dropped');
           return undefined;
         }
         const config = deps.config();

@@ -21,6 +21,8 @@ export interface RequestContext<T> {
   client: Client<T>;
   port: Port;
   source: { address: string; port: number };
+  /** A child logger bound to this request (NAS, identifier, source); created on first use. */
+  readonly log: Logger;
 }
 
 /** What a handler decides. `undefined` means: send nothing (the NAS will retry). */
@@ -285,24 +287,35 @@ export class RadiusServer<T> {
       return this.drop('no-handler', { nas: client.name, code: frame.code });
     }
     let outcome: ReturnType<Handler<T>>;
+    const root = this.options.log;
+    let child: Logger | undefined;
+    const context: RequestContext<T> = {
+      client,
+      port,
+      source: { address: rinfo.address, port: rinfo.port },
+      // Most requests never log beyond the summary line: the child is made only when something asks for it.
+      get log() {
+        return (child ??= root.child({ nas: client.name, id: frame.identifier, source: `${rinfo.address}:${rinfo.port}` }));
+      },
+    };
     try {
-      outcome = handler(request, { client, port, source: { address: rinfo.address, port: rinfo.port } });
+      outcome = handler(request, context);
     } catch (err) {
-      return this.handlerFailed(err, client, frame, key);
+      return this.handlerFailed(err, context, key);
     }
     if (!(outcome instanceof Promise)) return this.answer(socket, client, frame, rinfo, key, started, outcome);
     const work = outcome.then(
       (result) => this.answer(socket, client, frame, rinfo, key, started, result),
-      (err: unknown) => this.handlerFailed(err, client, frame, key),
+      (err: unknown) => this.handlerFailed(err, context, key),
     );
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private handlerFailed(err: unknown, client: Client<T>, frame: Frame, key: string): void {
+  private handlerFailed(err: unknown, context: RequestContext<T>, key: string): void {
     this.dedupe.forget(key);
-    this.countDrop('handler-error', client.name);
-    this.options.log.error({ err, nas: client.name, code: frame.code }, 'handler failed; no reply sent');
+    this.countDrop('handler-error', context.client.name);
+    context.log.error({ err }, 'handler failed; no reply sent');
   }
 
   private answer(

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SubscriberService } from '../../src/subscribers/service.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { accessRequest, attr, hide, replyAttributes, UdpPeer } from '../helpers/udp.js';
+import { accessRequest, accountingRequest, attr, hide, replyAttributes, UdpPeer } from '../helpers/udp.js';
 import { acct } from '../sessions/helpers.js';
 
 let t: TestRadgate;
@@ -83,6 +83,17 @@ describe('metrics and health', () => {
     expect(counter(after, 'radgate_sessions_open', 'nas="local"')).toBe(1);
     expect(after).toContain('# TYPE radgate_enforcement_jobs gauge');
     expect(counter(after, 'radgate_radius_requests_total', 'code="Accounting-Request"')).toBeGreaterThan(0);
+  });
+
+  it('a request that logs more than its summary line does so through a child logger bound to the request', async () => {
+    const peer = await new UdpPeer().open();
+    const status = Buffer.alloc(4);
+    status.writeUInt32BE(1); // Start, but no Acct-Session-Id
+    expect(await peer.request(accountingRequest({ id: 77, secret: 'testing123', attributes: [attr(40, status), attr(1, 'bob')] }), t.radgate.ports.acct, 500)).toBeUndefined();
+    const port = peer.socket.address().port;
+    peer.close();
+    const line = t.logs.find((l) => l.msg === 'Accounting-Request without Acct-Session-Id dropped');
+    expect(line).toMatchObject({ nas: 'local', code: 'Accounting-Request', id: 77, source: `127.0.0.1:${port}`, user: 'bob' });
   });
 
   it('/healthz answers; /readyz is ready, then not ready when the database goes away', async () => {
