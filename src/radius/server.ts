@@ -165,14 +165,13 @@ export class RadiusServer<T> {
     });
   }
 
-  private countDrop(reason: DropReason, nas: string): void {
+  private countDrop(reason: DropReason, nas: string | undefined): void {
     this.stats.dropped[reason]++;
     this.options.observer?.dropped(reason, nas);
   }
 
   private drop(reason: DropReason, details?: Record<string, unknown>): void {
-    this.stats.dropped[reason]++;
-    this.options.observer?.dropped(reason, details?.nas as string | undefined);
+    this.countDrop(reason, details?.nas as string | undefined);
     if (reason === 'unknown-client') {
       // Rate-limited: a misconfigured router or a scan must not flood the log.
       const now = Date.now();

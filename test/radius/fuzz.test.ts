@@ -22,6 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RADGATE_BIN, runCli } from '../helpers/cli.js';
 import { ROOT, testConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { prng } from '../../bench/requests.js'; // the load generator's seeded PRNG (mulberry32)
 
 const SECRET = Buffer.from('testing123');
 const WRONG_SECRET = Buffer.from('testing124');
@@ -42,17 +43,6 @@ type Port = 'auth' | 'acct';
 
 // ─── deterministic randomness ──────────────────────────────────────────────────────────────────────────────────
 
-/** mulberry32: small, seedable, good enough to pick cases. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 let random = prng(SEED);
 const int = (n: number) => Math.floor(random() * n);
 const pick = <T>(list: readonly T[]): T => list[int(list.length)]!;
