@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
-import { ENFORCEMENT_CHANNEL } from '../src/enforce/outbox.js';
+import { ENFORCEMENT_CHANNEL } from '../src/db/channels.js';
 import { applySessionUpdates, type SessionUpdate } from '../src/sessions/store.js';
-import { SubscriberService, type NewSubscriber } from '../src/subscribers/service.js';
+import { SubscriberRecords, type NewSubscriber } from '../src/subscribers/records.js';
 import { PasswordVault } from '../src/subscribers/vault.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -174,7 +174,7 @@ async function freeUdpPort(): Promise<number> {
 
 async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, routers: AckingRouter[], passwordKey: Buffer): Promise<void> {
   await database.migrate();
-  const service = new SubscriberService(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true });
+  const service = new SubscriberRecords(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true });
   const list: NewSubscriber[] = [];
   for (let i = 0; i < o.subscribers; i++) {
     list.push({ workspaceId: 'default', username: `e${i}`, password: `pw${i}`, plan: 'home-10', accountNumber: `E${i}` });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { subscribers as subscriberTable } from '../src/db/schema.js';
-import { SubscriberService, type NewSubscriber } from '../src/subscribers/service.js';
+import { SubscriberRecords, type NewSubscriber } from '../src/subscribers/records.js';
 import { PasswordVault } from '../src/subscribers/vault.js';
 import { benchUser } from './requests.js';
 
@@ -56,7 +56,7 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
   const database = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
   try {
     await database.migrate();
-    const service = new SubscriberService(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true });
+    const service = new SubscriberRecords(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true });
     const list: NewSubscriber[] = [];
     for (let i = 0; i < subscribers; i++) {
       const user = benchUser(i);

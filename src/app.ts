@@ -8,8 +8,8 @@ import { loadConfig, type Config, type NasConfig } from './config/index.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createHandlers } from './handlers/index.js';
 import { accountingRequestHandler } from './handlers/accounting-request.js';
-import { Sessions } from './sessions/service.js';
-import { Enforcement } from './enforce/service.js';
+import { LiveSessions } from './sessions/live-sessions.js';
+import { EnforcementWorkers } from './enforce/workers.js';
 import { jobCounts } from './enforce/jobs.js';
 import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
@@ -22,8 +22,8 @@ import { listen } from './web/http.js';
 import { count, inArray, isNull, sql } from 'drizzle-orm';
 import { enforcementJobs, sessions as sessionsTable } from './db/schema.js';
 import { BillingEvaluator } from './billing/evaluator.js';
-import { BillingService, databaseClock } from './billing/service.js';
-import { SubscriberService } from './subscribers/service.js';
+import { BillingAccounts, databaseClock } from './billing/accounts.js';
+import { SubscriberRecords } from './subscribers/records.js';
 import { createAdminApi } from './web/admin/app.js';
 import { createCaptiveApp, createReminderRoutes, LinkKeyRing } from './web/reminder/index.js';
 import { Metrics } from './metrics.js';
@@ -74,15 +74,15 @@ export interface Radgate {
   readonly database: DatabaseHandle;
   readonly directory: SubscriberDirectory;
   /** Live sessions (accounting, simultaneous use, stale sweep). */
-  readonly sessions: Sessions;
+  readonly sessions: LiveSessions;
   /** Enforcement workers (CoA → Disconnect → RouterOS API for each subscriber change). */
-  readonly enforcement: Enforcement;
+  readonly enforcement: EnforcementWorkers;
   readonly radius: RadiusServer<NasConfig>;
   readonly ports: { auth: number; acct: number; http: number; metrics: number; captive: number };
   /** Keys of reminder links (configured, or generated in the data dir). */
   readonly linkKeys: LinkKeyRing;
   /** Billing writes (payments, promises, overrides), each applied at once. */
-  readonly billing: BillingService;
+  readonly billing: BillingAccounts;
   /** The periodic billing run (every server.billing_interval). */
   readonly evaluator: BillingEvaluator;
   stop(): Promise<void>;
@@ -107,7 +107,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
 
     // Live sessions: accounting (group commit), simultaneous-use tracker, stale sweep. Stopped after the RADIUS
     // server, so accounting in flight is committed and answered first.
-    const sessions = new Sessions({
+    const sessions = new LiveSessions({
       database,
       log,
       staleFactor: () => config.server.staleSessionFactor,
@@ -136,7 +136,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
 
     // Enforcement workers: push each subscriber change to its live sessions. Stopped before sessions and the
     // database; claimed jobs are released for another instance or the next start.
-    const enforcement = new Enforcement({ database, config: () => config, log, onAttempt: metrics.enforcementAttempt });
+    const enforcement = new EnforcementWorkers({ database, config: () => config, log, onAttempt: metrics.enforcementAttempt });
     await enforcement.start();
     cleanup.push(() => enforcement.stop());
     metrics.gauge('radgate_enforcement_jobs', 'Enforcement jobs waiting, in progress and failed (all instances)', ['state'], async (set) => {
@@ -180,7 +180,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       if (ids.length <= 100) for (const id of ids) await directory.refresh(id);
     };
     const billingClock = databaseClock(database);
-    const billing = new BillingService({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
+    const billing = new BillingAccounts({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
     const evaluator = new BillingEvaluator({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
     evaluator.start(config.server.billingIntervalSeconds * 1000);
     cleanup.push(() => evaluator.stop());
@@ -196,7 +196,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     // Admin API (src/web/admin): bearer tokens from admin.yaml.
     const catalog = { hasWorkspace: (id: string) => config.workspaceById.has(id), hasPlan: (name: string) => config.planByName.has(name) };
     web.route('/api/v1', createAdminApi({
-      config: () => config, database, billing, evaluator, subscribers: new SubscriberService(database, vault, catalog), log, linkKeys,
+      config: () => config, database, billing, evaluator, subscribers: new SubscriberRecords(database, vault, catalog), log, linkKeys,
     }));
     // Reminder pages (/r/<token>, /w/<workspace>, their assets) and the captive redirect on its own port.
     web.route('/', createReminderRoutes({ config: () => config, db: database.db, keys: linkKeys, log }));

@@ -13,7 +13,7 @@ import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { subscribers } from '../db/schema.js';
 import type { Logger } from '../log.js';
-import { BillingService, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './service.js';
+import { BillingAccounts, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './accounts.js';
 import { stateAt } from './state.js';
 
 export const EVALUATOR_ACTOR = 'evaluator';
@@ -26,7 +26,7 @@ export interface EvaluatorOptions {
   readonly config: () => Config;
   readonly clock?: Clock;
   readonly log: Logger;
-  /** Notifies and refreshes after a run that changed something (defaults to a BillingService's). */
+  /** Notifies and refreshes after a run that changed something (defaults to a BillingAccounts's). */
   readonly afterChange?: (subscriberIds: readonly number[]) => Promise<void>;
   /** Actor recorded on events. Default `evaluator`. */
   readonly actor?: string;
@@ -50,11 +50,11 @@ export class BillingEvaluator {
   private running: Promise<unknown> | undefined;
   private stopped = false;
   private readonly clock: Clock;
-  private readonly billing: BillingService;
+  private readonly billing: BillingAccounts;
 
   constructor(private readonly options: EvaluatorOptions) {
     this.clock = options.clock ?? systemClock;
-    this.billing = new BillingService({
+    this.billing = new BillingAccounts({
       database: options.database,
       config: options.config,
       clock: this.clock,

@@ -4,7 +4,7 @@ import { loadConfig, type Config } from '../config/index.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { RadgateError } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
-import { SubscriberService, type SubscriberCatalog } from '../subscribers/service.js';
+import { SubscriberRecords, type SubscriberCatalog } from '../subscribers/records.js';
 import { PasswordVault } from '../subscribers/vault.js';
 
 export class CliContext {
@@ -41,10 +41,10 @@ export class CliContext {
     throw new RadgateError('USAGE', `several workspaces are configured: say which with --workspace (${[...config.workspaceById.keys()].join(', ')})`);
   }
 
-  async subscribers(): Promise<SubscriberService> {
+  async subscribers(): Promise<SubscriberRecords> {
     const config = await this.loadConfig();
     const vault = PasswordVault.open({ keyFile: passwordKeyFile(config, this.env), envKey: this.env.passwordKey, create: true, log: this.log });
-    return new SubscriberService(await this.db(), vault, this.catalog(config));
+    return new SubscriberRecords(await this.db(), vault, this.catalog(config));
   }
 
   async close(): Promise<void> {

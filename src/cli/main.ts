@@ -10,13 +10,13 @@ import { ConfigError, loadConfig } from '../config/index.js';
 import { RadgateError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { CliContext } from './context.js';
-import { SUBSCRIBER_USAGE, subscriberCommand } from './subscriber.js';
-import { BILLING_COMMANDS, BILLING_USAGE, billingCommand, type BillingCommand } from './billing.js';
-import { ADMIN_TOKEN_USAGE, adminTokenCommand } from './admin-token.js';
-import { coaTestCommand, ENFORCE_USAGE, enforceCommand, jobsCommand } from './enforce.js';
-import { REMINDER_LINK_USAGE, reminderLinkCommand } from './reminder.js';
-import { SESSIONS_USAGE, sessionsCommand } from './sessions.js';
-import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router.js';
+import { SUBSCRIBER_USAGE, subscriberCommand } from './subscriber-commands.js';
+import { BILLING_COMMANDS, BILLING_USAGE, billingCommand, type BillingCommand } from './billing-commands.js';
+import { ADMIN_TOKEN_USAGE, adminTokenCommand } from './admin-token-command.js';
+import { coaTestCommand, ENFORCE_USAGE, enforceCommand, jobsCommand } from './enforce-commands.js';
+import { REMINDER_LINK_USAGE, reminderLinkCommand } from './reminder-commands.js';
+import { SESSIONS_USAGE, sessionsCommand } from './session-commands.js';
+import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router-commands.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 

@@ -8,7 +8,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import * as z from 'zod';
-import { isCurrency, parseAmount } from '../billing/money.js';
+import { isCurrency, parseAmount } from '../money.js';
 import { describeType, type Problem } from './errors.js';
 import { field, integer, Invalid, matching, oneOf } from './fields.js';
 import { readYamlFile } from './read-yaml.js';

@@ -8,7 +8,7 @@ import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { enforcementAttempts, enforcementJobs, subscribers, type EnforcementAttemptRow, type EnforcementJobState, type EnforcementJobRow, type SubscriberStatus } from '../db/schema.js';
 import type { AttemptRecord } from './ladder.js';
-import type { SubscriberState } from './plan.js';
+import type { SubscriberState } from './push.js';
 
 /** A job as a worker holds it. */
 export interface ClaimedJob {

@@ -11,8 +11,8 @@ import { Code } from '../radius/codes.js';
 import { makeSecret, type ReplyAttribute, type Secret } from '../radius/encode.js';
 import { endpointOf, kickHotspotSession, kickPppSession, RouterOsError, type KickResult, type RouterOsPool } from '../routeros/api.js';
 import type { KeyedLimiter } from './limiter.js';
-import { coaSkipReason, type PushPlan } from './plan.js';
-import type { OpenSession } from './sessions.js';
+import { coaSkipReason, type PushPlan } from './push.js';
+import type { OpenSession } from './session-source.js';
 
 export type Method = 'coa' | 'disconnect' | 'api';
 export type AttemptResult = 'ack' | 'nak' | 'timeout' | 'removed' | 'gone' | 'error';

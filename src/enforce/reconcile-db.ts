@@ -6,15 +6,15 @@
  */
 
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { selectProfile } from '../billing/profile.js';
+import { selectProfile } from '../profile/reply-profile.js';
 import { ipInRange, parseCidr, parseIp, type Config, type NasConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { subscribers, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import type { RouterOsApi } from '../routeros/api.js';
-import { closeSessionAnnounced } from '../sessions/service.js';
+import { closeSessionAnnounced } from '../sessions/live-sessions.js';
 import { openSessionsOfNas } from '../sessions/store.js';
-import { databaseSessions } from './sessions.js';
+import { databaseSessions } from './session-source.js';
 import type { RadgateSession, ReconcilePorts } from './reconcile.js';
 
 const CHUNK = 1000;

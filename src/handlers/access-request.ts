@@ -4,7 +4,7 @@
  * password" share one message so the reply does not reveal which usernames exist. Rejects are delayed.
  */
 import { randomBytes } from 'node:crypto';
-import { selectProfile } from '../billing/profile.js';
+import { selectProfile } from '../profile/reply-profile.js';
 import type { Config, NasConfig } from '../config/index.js';
 import { authenticate, detectMethod } from '../radius/auth/authenticate.js';
 import { Code } from '../radius/codes.js';

@@ -7,7 +7,7 @@
 
 import type { RouterOsApi } from './api.js';
 import type { DesiredConfiguration } from './desired.js';
-import { describeOperation, planChanges, type Operation, type Plan, type RouterRow, type RouterState, type RowRef } from './plan.js';
+import { describeOperation, planChanges, type Operation, type Plan, type RouterRow, type RouterState, type RowRef } from './diff.js';
 
 /** Reads what the plan needs: every managed table and every settings menu of the model. */
 export async function readRouterState(api: RouterOsApi, model: DesiredConfiguration): Promise<RouterState> {

@@ -4,6 +4,7 @@
  * re-applying a packet changes nothing — so a retried Accounting-Request is applied once in effect.
  */
 import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { SESSIONS_CHANNEL } from '../db/channels.js';
 import type { Db } from '../db/client.js';
 import { sessions, type SessionCloser, type SessionRow } from '../db/schema.js';
 
@@ -86,7 +87,6 @@ const CHANGE_COLUMNS = sql.raw(
 );
 
 /** Channel on which every instance hears which subscribers' open sessions changed (payload `<instance>|<ids>`). */
-export const SESSIONS_CHANNEL = 'radgate_sessions';
 
 /** Subscriber ids per NOTIFY: PostgreSQL payloads are limited to 8000 bytes. */
 const IDS_PER_NOTIFY = 400;

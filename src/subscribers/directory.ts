@@ -8,7 +8,7 @@ import type { DatabaseHandle } from '../db/client.js';
 import { subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { ntPasswordHash } from '../radius/auth/mschap.js';
-import { SUBSCRIBER_CHANNEL } from './service.js';
+import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
 import type { PasswordVault } from './vault.js';
 
 /** What authentication needs of a subscriber, ready to use. */

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { RadgateError } from '../errors.js';
 import type { SubscriberStatus } from '../db/schema.js';
 import { parseCsv } from './csv.js';
-import { validateSubscriber, type NewSubscriber, type SubscriberCatalog, type SubscriberService } from './service.js';
+import { validateSubscriber, type NewSubscriber, type SubscriberCatalog, type SubscriberRecords } from './records.js';
 
 export const IMPORT_COLUMNS = ['username', 'password', 'nt_hash', 'plan', 'account', 'workspace', 'static_ip', 'status'] as const;
 const REQUIRED = ['username', 'plan', 'account'] as const;
@@ -68,7 +68,7 @@ export function readImportFile(file: string, catalog: SubscriberCatalog, default
 }
 
 export async function importSubscribers(
-  service: SubscriberService,
+  service: SubscriberRecords,
   file: string,
   catalog: SubscriberCatalog,
   options: { defaultWorkspace: string | undefined; skipBad: boolean },

@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { billingCommand, type BillingCommand } from '../../src/cli/billing.js';
+import { billingCommand, type BillingCommand } from '../../src/cli/billing-commands.js';
 import { CliContext } from '../../src/cli/context.js';
-import { subscriberCommand } from '../../src/cli/subscriber.js';
+import { subscriberCommand } from '../../src/cli/subscriber-commands.js';
 import { ROOT, testConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 

@@ -1,11 +1,12 @@
 /** A billing test bench: fresh database (PGlite or PostgreSQL), example config, injected clock, services. */
 import { BillingEvaluator } from '../../src/billing/evaluator.js';
-import { BillingService } from '../../src/billing/service.js';
+import { BillingAccounts } from '../../src/billing/accounts.js';
 import { loadConfig, type Config } from '../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementJobs, subscriberEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
-import { SUBSCRIBER_CHANNEL, SubscriberService } from '../../src/subscribers/service.js';
+import { SUBSCRIBER_CHANNEL } from '../../src/db/channels.js';
+import { SubscriberRecords } from '../../src/subscribers/records.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import { testConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
@@ -16,8 +17,8 @@ export interface Bench {
   config: Config;
   database: DatabaseHandle;
   testDatabase: TestDatabase;
-  subscribers: SubscriberService;
-  billing: BillingService;
+  subscribers: SubscriberRecords;
+  billing: BillingAccounts;
   evaluator: BillingEvaluator;
   /** The injected clock: set `clock.now`. */
   clock: { now: Date };
@@ -40,12 +41,12 @@ export async function bench(options: { config?: Parameters<typeof testConfig>[0]
   const unlisten = await database.listen(SUBSCRIBER_CHANNEL, (payload) => notifications.push(payload));
   const clock = { now: new Date(options.start ?? '2025-01-15T12:00:00Z') };
   const vault = PasswordVault.fromKey(randomBytes(32));
-  const subscribers = new SubscriberService(database, vault, {
+  const subscribers = new SubscriberRecords(database, vault, {
     hasWorkspace: (id) => config.workspaceById.has(id),
     hasPlan: (name) => config.planByName.has(name),
   });
   const deps = { database, config: () => config, clock: () => clock.now, log: silent };
-  const billing = new BillingService(deps);
+  const billing = new BillingAccounts(deps);
   const evaluator = new BillingEvaluator(deps);
   return {
     config,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { addLocalMonths, parseOperatorTime } from '../../src/billing/calendar.js';
 import { applyPayment, reversePayment, type Account, type Pricing } from '../../src/billing/ledger.js';
-import { formatAmount, parseAmount } from '../../src/billing/money.js';
+import { formatAmount, parseAmount } from '../../src/money.js';
 
 const monthly = (timezone = 'UTC', over: Partial<Pricing> = {}): Pricing => ({
   price: 2500, cycle: { unit: 'month', count: 1 }, timezone, renewFrom: 'due_date', ...over,

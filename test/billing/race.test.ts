@@ -6,7 +6,7 @@
 import { and, eq, inArray } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingEvaluator } from '../../src/billing/evaluator.js';
-import { BillingService } from '../../src/billing/service.js';
+import { BillingAccounts } from '../../src/billing/accounts.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementJobs, subscriberEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
@@ -64,7 +64,7 @@ describe.skipIf(!process.env.DATABASE_URL)('two evaluators racing on PostgreSQL'
 
   it('a payment racing both evaluators ends active, with one enforcement request per transition', async () => {
     const clock = { now: new Date('2025-03-01T00:00:00Z') };
-    const payer = new BillingService({ database: second, config: () => b.config, clock: () => clock.now, log: silent });
+    const payer = new BillingAccounts({ database: second, config: () => b.config, clock: () => clock.now, log: silent });
     const evalA = new BillingEvaluator({ database: b.database, config: () => b.config, clock: () => clock.now, log: silent });
     const evalB = new BillingEvaluator({ database: second, config: () => b.config, clock: () => clock.now, log: silent });
     const target = ids.slice(0, 10);

@@ -4,8 +4,9 @@ import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
 import { enforcementAttempts, enforcementJobs, sessions, type SubscriberStatus } from '../../src/db/schema.js';
-import { ENFORCEMENT_CHANNEL, recordEnforcementRequest } from '../../src/enforce/outbox.js';
-import { SubscriberService } from '../../src/subscribers/service.js';
+import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
+import { recordEnforcementRequest } from '../../src/db/outbox.js';
+import { SubscriberRecords } from '../../src/subscribers/records.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import type { FakeNas } from '../helpers/fake-nas.js';
 import type { TestRadgate } from '../helpers/radgate.js';
@@ -37,9 +38,9 @@ export function fastWorkers(text: string, overrides: { maxAttempts?: number; lea
     .replace(/(\n    retry_delay:) 30s/, '$1 100ms');
 }
 
-export function subscriberService(t: Pick<TestRadgate, 'database' | 'radgate'>): SubscriberService {
+export function subscriberService(t: Pick<TestRadgate, 'database' | 'radgate'>): SubscriberRecords {
   const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  return new SubscriberService(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
+  return new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
 }
 
 export async function addSubscriber(t: TestRadgate, username: string, plan = 'business-50'): Promise<number> {

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingEvaluator } from '../../src/billing/evaluator.js';
-import { BillingService } from '../../src/billing/service.js';
+import { BillingAccounts } from '../../src/billing/accounts.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
 import { FakeNas } from '../helpers/fake-nas.js';
@@ -19,7 +19,7 @@ import { desc } from 'drizzle-orm';
 let t: TestRadgate;
 let router: FakeNas;
 const clock = { now: new Date('2025-03-10T12:00:00Z') };
-let billing: BillingService;
+let billing: BillingAccounts;
 let evaluator: BillingEvaluator;
 const db = () => t.radgate.database.db;
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
     },
   });
   const deps = { database: t.radgate.database, config: () => t.radgate.config, clock: () => clock.now, log: createLogger({ level: 'silent' }) };
-  billing = new BillingService(deps);
+  billing = new BillingAccounts(deps);
   evaluator = new BillingEvaluator(deps);
 });
 

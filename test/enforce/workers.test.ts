@@ -6,8 +6,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementAttempts, enforcementJobs } from '../../src/db/schema.js';
-import { ENFORCEMENT_CHANNEL, recordEnforcementRequest } from '../../src/enforce/outbox.js';
-import { Enforcement } from '../../src/enforce/service.js';
+import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
+import { recordEnforcementRequest } from '../../src/db/outbox.js';
+import { EnforcementWorkers } from '../../src/enforce/workers.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
 import { FakeNas } from '../helpers/fake-nas.js';
@@ -53,10 +54,10 @@ function workersOn(maxJobs = 2000): Config {
 }
 
 /** An Enforcement instance with its own database connection where the database allows one (PostgreSQL). */
-async function instance(name: string, maxJobs?: number): Promise<{ enforcement: Enforcement; database: DatabaseHandle; own: boolean }> {
+async function instance(name: string, maxJobs?: number): Promise<{ enforcement: EnforcementWorkers; database: DatabaseHandle; own: boolean }> {
   const own = t.database.databaseUrl !== undefined;
   const database = own ? await openDatabase({ databaseUrl: t.database.databaseUrl, dataDir: t.database.dataDir, role: 'tool', maxConnections: 4 }) : t.radgate.database;
-  const enforcement = new Enforcement({ database, config: () => workersOn(maxJobs), log, instanceId: name });
+  const enforcement = new EnforcementWorkers({ database, config: () => workersOn(maxJobs), log, instanceId: name });
   return { enforcement, database, own };
 }
 

@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
-import { Sessions } from '../../src/sessions/service.js';
+import { LiveSessions } from '../../src/sessions/live-sessions.js';
 import type { SessionUpdate } from '../../src/sessions/store.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { acct, addSubscribers, eventually, login } from '../sessions/helpers.js';
@@ -77,7 +77,7 @@ describe('simultaneous-use limit (radclient)', () => {
   });
 
   it('sessions recorded by another radgate instance count (NOTIFY), and so does their Stop', async () => {
-    const other = new Sessions({
+    const other = new LiveSessions({
       database: t.radgate.database,
       log: createLogger({ level: 'silent' }),
       staleFactor: () => 3,

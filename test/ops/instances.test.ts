@@ -6,7 +6,7 @@
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BillingEvaluator } from '../../src/billing/evaluator.js';
-import { BillingService } from '../../src/billing/service.js';
+import { BillingAccounts } from '../../src/billing/accounts.js';
 import { enforcementJobs, subscriberEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
@@ -75,7 +75,7 @@ describe.skipIf(!postgres)('two instances on one PostgreSQL', () => {
     // the transition happens once.
     const clock = { now: new Date() };
     const deps = (t: TestRadgate) => ({ database: t.radgate.database, config: () => t.radgate.config, clock: () => clock.now, log: createLogger({ level: 'silent' }) });
-    await new BillingService(deps(a)).setPaidUntil(row.id, new Date(clock.now.getTime() + 10 * 86_400_000), 'test', 'test');
+    await new BillingAccounts(deps(a)).setPaidUntil(row.id, new Date(clock.now.getTime() + 10 * 86_400_000), 'test', 'test');
     clock.now = new Date(clock.now.getTime() + 15 * 86_400_000);
     const [runA, runB] = await Promise.all([new BillingEvaluator(deps(a)).run(), new BillingEvaluator(deps(b)).run()]);
     const transitions = [...runA.transitions, ...runB.transitions].filter((tr) => tr.username === 'twin');

@@ -6,7 +6,7 @@
  */
 import { createHash, createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { selectProfile } from '../../src/billing/profile.js';
+import { selectProfile } from '../../src/profile/reply-profile.js';
 import { loadConfig } from '../../src/config/index.js';
 import { CODE_NAMES } from '../../src/radius/codes.js';
 import { radiusCodec, VENDOR_MICROSOFT, type AttributeList } from '../../src/radius/dictionary.js';

@@ -3,7 +3,7 @@
  * every status, Status-Server and retransmissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubscriberService } from '../../src/subscribers/service.js';
+import { SubscriberRecords } from '../../src/subscribers/records.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import { radclient } from '../helpers/radclient.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
   t = await startTestRadgate();
   ({ auth, acct } = t.radgate.ports);
   const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  const service = new SubscriberService(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
+  const service = new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
   const add = (username: string, password: string, status: 'active' | 'expired' | 'suspended' | 'disabled' = 'active', extra = {}) =>
     service.add({ workspaceId: 'default', username, password, plan: 'home-10', accountNumber: `A-${username}`, status, ...extra });
   await add('bob', 'hello');

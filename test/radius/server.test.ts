@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SubscriberService } from '../../src/subscribers/service.js';
+import { SubscriberRecords } from '../../src/subscribers/records.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { accessRequest, attr, hide, replyAttributes, UdpPeer, verifyReply } from '../helpers/udp.js';
@@ -60,7 +60,7 @@ beforeAll(async () => {
   t = await startTestRadgate({ config: { 'nas.yaml': NAS_YAML, 'server.yaml': (s) => s.replace(/reject_delay:.*\n/, 'reject_delay: 0.5\n') } });
   port = t.radgate.ports.auth;
   const keyText = readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8');
-  const service = new SubscriberService(t.radgate.database, PasswordVault.fromKey(Buffer.from(keyText.trim(), 'base64')), {
+  const service = new SubscriberRecords(t.radgate.database, PasswordVault.fromKey(Buffer.from(keyText.trim(), 'base64')), {
     hasWorkspace: () => true,
     hasPlan: () => true,
   });

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
-import { routerApplyCommand, routerScriptCommand } from '../../src/cli/router.js';
+import { routerApplyCommand, routerScriptCommand } from '../../src/cli/router-commands.js';
 import { openDatabase } from '../../src/db/client.js';
 import { sessions, subscribers } from '../../src/db/schema.js';
 import { desiredFor } from '../../src/routeros/input.js';

@@ -6,7 +6,7 @@ import { RadgateError } from '../../src/errors.js';
 import { desiredFor } from '../../src/routeros/input.js';
 import { onDownScript, onUpScript } from '../../src/routeros/ppp-scripts.js';
 import { duration, parseDuration, quote, readQuoted, value } from '../../src/routeros/rsc.js';
-import { checkScript, PPP_SCRIPT_VARIABLES, quotedAssignments } from '../../src/routeros/script-check.js';
+import { checkScript, PPP_SCRIPT_VARIABLES, quotedAssignments } from '../helpers/routeros-script-check.js';
 import { renderScript } from '../../src/routeros/script.js';
 import { fakeResolver, goldenResolver, removeRouterConfigs, routerConfig, TRICKY_SECRET } from './router-config.js';
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliContext } from '../../src/cli/context.js';
-import { sessionsCommand } from '../../src/cli/sessions.js';
+import { sessionsCommand } from '../../src/cli/session-commands.js';
 import { RadgateError } from '../../src/errors.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { acct, addSubscribers, allSessions, eventually, login } from './helpers.js';

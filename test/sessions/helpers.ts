@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { asc } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
-import { SubscriberService } from '../../src/subscribers/service.js';
+import { SubscriberRecords } from '../../src/subscribers/records.js';
 import { PasswordVault } from '../../src/subscribers/vault.js';
 import type { TestRadgate } from '../helpers/radgate.js';
 import { sessions, type SessionRow } from '../../src/db/schema.js';
@@ -192,7 +192,7 @@ export class RetryingNas {
 /** Add subscribers (password = `pw-<username>`) to a test radgate and wait until its directory has them. */
 export async function addSubscribers(t: TestRadgate, list: Array<{ username: string; plan: string }>): Promise<Map<string, number>> {
   const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  const service = new SubscriberService(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
+  const service = new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
   const ids = new Map<string, number>();
   for (const { username, plan } of list) {
     const row = await service.add({ workspaceId: 'default', username, password: `pw-${username}`, plan, accountNumber: `A-${username}` });

@@ -4,16 +4,16 @@
  * and the indexed queries.
  */
 import { sql } from 'drizzle-orm';
+import { SESSIONS_CHANNEL } from '../../src/db/channels.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { createLogger } from '../../src/log.js';
-import { parseAnnouncement, Sessions } from '../../src/sessions/service.js';
+import { parseAnnouncement, LiveSessions } from '../../src/sessions/live-sessions.js';
 import {
   applySessionUpdates,
   findOpenSessionByIp,
   openSessionsOfNas,
   openSessionsOfSubscriber,
-  SESSIONS_CHANNEL,
   type SessionUpdate,
 } from '../../src/sessions/store.js';
 import { AccountingWriter, planStatements, type AccountingRecord } from '../../src/sessions/writer.js';
@@ -23,7 +23,7 @@ import { allSessions, eventually } from './helpers.js';
 const log = createLogger({ level: 'silent' });
 let testDb: TestDatabase;
 let database: DatabaseHandle;
-const opened: Sessions[] = [];
+const opened: LiveSessions[] = [];
 
 beforeAll(async () => {
   testDb = await freshDatabase();
@@ -75,8 +75,8 @@ function update(acctSessionId: string, overrides: Partial<SessionUpdate> = {}): 
 
 const start = (u: SessionUpdate): AccountingRecord => ({ kind: 'session', update: u });
 
-function service(clock: () => number, db: DatabaseHandle = database): Sessions {
-  const s = new Sessions({ database: db, log, clock, staleFactor: () => 3, sweepIntervalSeconds: () => 0, resyncIntervalMs: 0 });
+function service(clock: () => number, db: DatabaseHandle = database): LiveSessions {
+  const s = new LiveSessions({ database: db, log, clock, staleFactor: () => 3, sweepIntervalSeconds: () => 0, resyncIntervalMs: 0 });
   opened.push(s);
   return s;
 }
@@ -158,7 +158,7 @@ describe('stale sweep (injected clock)', () => {
   });
 
   it('runs on its own timer', async () => {
-    const s = new Sessions({ database, log, clock: () => T0 + 5000_000, staleFactor: () => 3, sweepIntervalSeconds: () => 0.05, resyncIntervalMs: 0 });
+    const s = new LiveSessions({ database, log, clock: () => T0 + 5000_000, staleFactor: () => 3, sweepIntervalSeconds: () => 0.05, resyncIntervalMs: 0 });
     opened.push(s);
     await applySessionUpdates(database.db, [update('t1')], new Date(T0));
     await s.start();

@@ -1,8 +1,8 @@
 /** The in-memory simultaneous-use tracker, its announcements, and the CLI's human-readable units. */
 import { describe, expect, it } from 'vitest';
-import { humanDuration, humanOctets } from '../../src/cli/sessions.js';
+import { humanDuration, humanOctets } from '../../src/cli/session-commands.js';
 import { classSubscriberId, classText, octetTotal } from '../../src/handlers/accounting-request.js';
-import { announcements, parseAnnouncement } from '../../src/sessions/service.js';
+import { announcements, parseAnnouncement } from '../../src/sessions/live-sessions.js';
 import type { SessionChange } from '../../src/sessions/store.js';
 import { SessionTracker } from '../../src/sessions/tracker.js';
 

@@ -15,15 +15,15 @@ import * as z from 'zod';
 import type { AdminTokenConfig } from '../../config/index.js';
 import { RadgateError, type ErrorCode } from '../../errors.js';
 import { allows, bearerToken, findToken } from './auth.js';
-import { billingRoutes } from './billing.js';
-import { enforcementRoutes } from './enforcement.js';
+import { billingRoutes } from './billing-routes.js';
+import { enforcementRoutes } from './enforcement-routes.js';
 import { type AdminDeps, InvalidRequest } from './deps.js';
 import { openApiDocument } from './openapi.js';
-import { paymentRoutes } from './payments.js';
+import { paymentRoutes } from './payment-routes.js';
 import { reminderLinkRoutes } from './reminder-link.js';
 import { honoPath, Replied, route, type Route } from './route-table.js';
-import { sessionRoutes } from './sessions.js';
-import { subscriberRoutes } from './subscribers.js';
+import { sessionRoutes } from './session-routes.js';
+import { subscriberRoutes } from './subscriber-routes.js';
 
 export const API_VERSION = '1.0.0';
 

@@ -3,22 +3,22 @@
 import { and, asc, count, eq, ilike, isNull, or, type SQL } from 'drizzle-orm';
 import { parseOperatorTime } from '../../billing/calendar.js';
 import type { BillingEvaluator } from '../../billing/evaluator.js';
-import type { BillingService } from '../../billing/service.js';
+import type { BillingAccounts } from '../../billing/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
 import { subscribers, type SubscriberRow, type SubscriberStatus } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import { openSessionsOfSubscriber } from '../../sessions/store.js';
-import type { SubscriberService } from '../../subscribers/service.js';
+import type { SubscriberRecords } from '../../subscribers/records.js';
 import type { LinkKeyRing } from '../reminder/keys.js';
 import { presentStatus } from './present.js';
 
 export interface AdminDeps {
   readonly config: () => Config;
   readonly database: DatabaseHandle;
-  readonly billing: BillingService;
+  readonly billing: BillingAccounts;
   readonly evaluator: BillingEvaluator;
-  readonly subscribers: SubscriberService;
+  readonly subscribers: SubscriberRecords;
   readonly log: Logger;
   /** Reminder-link keys; when given, GET /subscribers/{id}/reminder-link is served (web/admin/reminder-link.ts). */
   readonly linkKeys?: LinkKeyRing;

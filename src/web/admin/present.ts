@@ -6,7 +6,7 @@
 
 import type * as z from 'zod';
 import { lastDayBefore } from '../../billing/calendar.js';
-import type { Transition } from '../../billing/service.js';
+import type { Transition } from '../../billing/accounts.js';
 import type { ComputedState } from '../../billing/state.js';
 import type { Config } from '../../config/index.js';
 import type { PaymentRow, SessionRow, SubscriberEventRow, SubscriberRow, SubscriberStatus } from '../../db/schema.js';

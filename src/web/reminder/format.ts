@@ -1,6 +1,6 @@
 /** Dates and amounts as a workspace shows them: its locale, its time zone, its currency display. */
 import type { CurrencyDisplay, WorkspaceConfig } from '../../config/index.js';
-import { minorDigits } from '../../billing/money.js';
+import { minorDigits } from '../../money.js';
 
 const INTL_CURRENCY_DISPLAY: Readonly<Record<CurrencyDisplay, Intl.NumberFormatOptions['currencyDisplay']>> = {
   symbol: 'symbol',

@@ -2,11 +2,11 @@
 import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { BillingEvaluator } from '../../../src/billing/evaluator.js';
-import { BillingService } from '../../../src/billing/service.js';
+import { BillingAccounts } from '../../../src/billing/accounts.js';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { createLogger } from '../../../src/log.js';
-import { SubscriberService } from '../../../src/subscribers/service.js';
+import { SubscriberRecords } from '../../../src/subscribers/records.js';
 import { PasswordVault } from '../../../src/subscribers/vault.js';
 import { adminRoutes, createAdminApi } from '../../../src/web/admin/app.js';
 import { generateToken } from '../../../src/web/admin/auth.js';
@@ -51,13 +51,13 @@ export async function adminBench(options: { start?: string; workspaces?: string 
   const log = createLogger({ level: 'debug', destination });
   const clock = { now: new Date(options.start ?? '2025-01-15T12:00:00Z') };
   const common = { database, config: () => config, clock: () => clock.now, log };
-  const billing = new BillingService(common);
+  const billing = new BillingAccounts(common);
   const deps: AdminDeps = {
     config: () => config,
     database,
     billing,
     evaluator: new BillingEvaluator(common),
-    subscribers: new SubscriberService(database, PasswordVault.fromKey(randomBytes(32)), {
+    subscribers: new SubscriberRecords(database, PasswordVault.fromKey(randomBytes(32)), {
       hasWorkspace: (id) => config.workspaceById.has(id),
       hasPlan: (name) => config.planByName.has(name),
     }),

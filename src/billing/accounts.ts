@@ -14,13 +14,14 @@ import {
   payments, subscriberEvents, subscribers, type PaymentRow, type SubscriberEventKind, type SubscriberEventRow,
   type SubscriberRow, type SubscriberStatus,
 } from '../db/schema.js';
-import { ENFORCEMENT_CHANNEL, recordEnforcementRequest, type EnforcementRequest } from '../enforce/outbox.js';
+import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
+import { recordEnforcementRequest, type EnforcementRequest } from '../db/outbox.js';
 import { RadgateError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { SUBSCRIBER_CHANNEL } from '../subscribers/service.js';
+import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
 import { toLocal } from './calendar.js';
 import { applyPayment, reversePayment, type Pricing } from './ledger.js';
-import { formatMoney } from './money.js';
+import { formatMoney } from '../money.js';
 import { computeState, OVERRIDE_STATUSES, type BillingRules, type BillingSubject, type ComputedState, type StateAt } from './state.js';
 
 /** A clock: the evaluator and the service ask it for "now" (tests inject one; radgate uses the database's). */
@@ -189,7 +190,7 @@ export async function writeTransition(tx: Tx, row: SubscriberRow, state: StateAt
   return applied ?? null;
 }
 
-export class BillingService {
+export class BillingAccounts {
   private readonly clock: Clock;
 
   constructor(private readonly deps: BillingDeps) {

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import type { SessionRow } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
-import { closeSessionAnnounced } from '../sessions/service.js';
+import { closeSessionAnnounced } from '../sessions/live-sessions.js';
 import { getSession, listSessions } from '../sessions/store.js';
 import type { CliContext } from './context.js';
 import { table } from './format.js';

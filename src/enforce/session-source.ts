@@ -5,7 +5,7 @@
 import { and, inArray, isNull, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { sessions } from '../db/schema.js';
-import { announce } from '../sessions/service.js';
+import { announce } from '../sessions/live-sessions.js';
 
 /** What the ladder needs of one open session. */
 export interface OpenSession {

@@ -7,7 +7,7 @@
  * misspelt variable, an unbalanced block) before a router does.
  */
 
-import { readQuoted } from './rsc.js';
+import { readQuoted } from '../../src/routeros/rsc.js';
 
 /** Variables RouterOS defines for PPP profile on-up / on-down scripts (mikrotik.md §5). */
 export const PPP_SCRIPT_VARIABLES: readonly string[] = Object.freeze(['user', 'remote-address', 'local-address', 'caller-id', 'called-id', 'interface']);

@@ -23,9 +23,9 @@ import {
 } from './jobs.js';
 import { enforceSession, jobSummary, type AttemptRecord, type LadderContext, type SessionResult } from './ladder.js';
 import { KeyedLimiter } from './limiter.js';
-import { ENFORCEMENT_CHANNEL } from './outbox.js';
-import { planPush, type PushPlan, type SubscriberState } from './plan.js';
-import { databaseSessions, type OpenSession, type SessionSource } from './sessions.js';
+import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
+import { planPush, type PushPlan, type SubscriberState } from './push.js';
+import { databaseSessions, type OpenSession, type SessionSource } from './session-source.js';
 
 /** Jobs claimed per query. */
 const CLAIM_BATCH = 500;
@@ -67,7 +67,7 @@ export interface RunHooks {
   onAttempt?: (attempt: AttemptRecord) => void;
 }
 
-export class Enforcement {
+export class EnforcementWorkers {
   readonly instanceId: string;
   readonly radius: RadiusClient;
   readonly routers: RouterOsPool;

@@ -5,7 +5,7 @@
  * old profile put it in, which a CoA cannot take away (mikrotik.md §4).
  */
 import type { Config, NasEnforcementConfig } from '../config/index.js';
-import { selectProfile, type ProfileDecision } from '../billing/profile.js';
+import { selectProfile, type ProfileDecision } from '../profile/reply-profile.js';
 import type { SubscriberStatus } from '../db/schema.js';
 import type { ReplyAttribute } from '../radius/encode.js';
 

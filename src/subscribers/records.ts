@@ -3,13 +3,13 @@
  * `radgate_subscribers` with the id so every running instance refreshes its in-memory directory at once.
  */
 import { isIPv4 } from 'node:net';
+import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
 import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import { SUBSCRIBER_STATUSES, subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import type { PasswordVault } from './vault.js';
 
-export const SUBSCRIBER_CHANNEL = 'radgate_subscribers';
 
 export interface SubscriberCatalog {
   hasWorkspace(id: string): boolean;
@@ -73,7 +73,7 @@ function isUniqueViolation(err: unknown): boolean {
   return false;
 }
 
-export class SubscriberService {
+export class SubscriberRecords {
   constructor(
     private readonly database: DatabaseHandle,
     private readonly vault: PasswordVault,

@@ -1,7 +1,7 @@
 /** What a change pushes, from the example config's plans and expired profile (src/enforce/plan.ts). */
 import { describe, expect, it } from 'vitest';
 import { loadConfig, type NasEnforcementConfig } from '../../src/config/index.js';
-import { coaSkipReason, planPush, type SubscriberState } from '../../src/enforce/plan.js';
+import { coaSkipReason, planPush, type SubscriberState } from '../../src/enforce/push.js';
 import { testConfig } from '../helpers/config.js';
 
 const config = await loadConfig(testConfig(), {});

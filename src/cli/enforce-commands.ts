@@ -9,9 +9,9 @@ import type { NasConfig } from '../config/index.js';
 import { RadgateError } from '../errors.js';
 import { createClaimedJob, getJob, jobCounts, listJobs } from '../enforce/jobs.js';
 import { describeRadius, identification, retryPolicy, type AttemptRecord } from '../enforce/ladder.js';
-import { ENFORCEMENT_CHANNEL } from '../enforce/outbox.js';
-import { Enforcement } from '../enforce/service.js';
-import { databaseSessions } from '../enforce/sessions.js';
+import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
+import { EnforcementWorkers } from '../enforce/workers.js';
+import { databaseSessions } from '../enforce/session-source.js';
 import { describeErrorCause, RadiusClient, type CoaResult } from '../radius/client.js';
 import { Code } from '../radius/codes.js';
 import { makeSecret } from '../radius/encode.js';
@@ -55,7 +55,7 @@ export async function enforceCommand(ctx: CliContext, argv: string[], out: Outpu
   const subscriber = await service.get(workspaceId, username);
   const database = await ctx.db();
   // Everything the workers would log is printed below as it happens; their log lines would only repeat it.
-  const enforcement = new Enforcement({ database, config: () => config, log: ctx.log.child({}, { level: 'fatal' }), instanceId: `cli:${process.pid}` });
+  const enforcement = new EnforcementWorkers({ database, config: () => config, log: ctx.log.child({}, { level: 'fatal' }), instanceId: `cli:${process.pid}` });
   try {
     const job = await createClaimedJob(database.db, enforcement.instanceId, config.server.enforcement.leaseSeconds, {
       subscriberId: subscriber.id,

@@ -5,7 +5,8 @@
 
 import * as z from 'zod';
 import { getJob, listJobs, type JobListing } from '../../enforce/jobs.js';
-import { ENFORCEMENT_CHANNEL, recordEnforcementRequest } from '../../enforce/outbox.js';
+import { ENFORCEMENT_CHANNEL } from '../../db/channels.js';
+import { recordEnforcementRequest } from '../../db/outbox.js';
 import { ENFORCEMENT_METHODS, ENFORCEMENT_RESULTS, ENFORCEMENT_JOB_STATES, type EnforcementAttemptRow } from '../../db/schema.js';
 import { RadgateError } from '../../errors.js';
 import { ERROR_CAUSES } from '../../radius/client.js';

@@ -3,21 +3,19 @@
  * across instances (NOTIFY `radgate_sessions` + periodic re-read), and the stale-session sweep.
  */
 import { randomBytes } from 'node:crypto';
+import { SESSIONS_CHANNEL } from '../db/channels.js';
 import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
 import {
   closeSession,
   openSessionChanges,
-  SESSIONS_CHANNEL,
   sweepStaleSessions,
   type Executor,
   type SessionChange,
 } from './store.js';
 import { SessionTracker } from './tracker.js';
 import { AccountingWriter, type AccountingRecord, type WriterOptions } from './writer.js';
-
-export { SESSIONS_CHANNEL };
 
 /** NOTIFY payloads are limited to 8000 bytes. */
 const MAX_PAYLOAD = 7900;
@@ -75,7 +73,7 @@ export interface SessionsOptions {
   writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight' | 'onBatch'>;
 }
 
-export class Sessions {
+export class LiveSessions {
   readonly instanceId = randomBytes(6).toString('hex');
   readonly tracker: SessionTracker;
   readonly writer: AccountingWriter;

@@ -2,10 +2,9 @@
  * Recording enforcement requests: call inside the transaction that makes the change, so the request exists if and
  * only if the change does. Workers (src/enforce) pick them up; until then they wait durably in the table.
  */
-import { enforcementJobs } from '../db/schema.js';
-import type { Db } from '../db/client.js';
+import { enforcementJobs } from './schema.js';
+import type { Db } from './client.js';
 
-export const ENFORCEMENT_CHANNEL = 'radgate_enforcement';
 
 export interface EnforcementRequest {
   subscriberId: number;

@@ -2,10 +2,10 @@
 import { parseArgs } from 'node:util';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
-import { BillingService, databaseClock } from '../billing/service.js';
+import { BillingAccounts, databaseClock } from '../billing/accounts.js';
 import { importSubscribers } from '../subscribers/import.js';
-import { cliActor } from './billing.js';
-import { summarise } from '../subscribers/service.js';
+import { cliActor } from './billing-commands.js';
+import { summarise } from '../subscribers/records.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
 
@@ -57,7 +57,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
   // Status, plan and deletion go through billing: each writes an event and an enforcement request.
   const billing = async () => {
     const database = await ctx.db();
-    return new BillingService({ database, config: () => config, clock: databaseClock(database), log: ctx.log });
+    return new BillingAccounts({ database, config: () => config, clock: databaseClock(database), log: ctx.log });
   };
   switch (command) {
     case 'add': {

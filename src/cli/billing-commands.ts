@@ -7,8 +7,8 @@ import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { formatLocal, lastDayBefore, parseOperatorTime } from '../billing/calendar.js';
 import { BillingEvaluator } from '../billing/evaluator.js';
-import { formatMoney, parseAmount } from '../billing/money.js';
-import { BillingService, databaseClock, type Transition } from '../billing/service.js';
+import { formatMoney, parseAmount } from '../money.js';
+import { BillingAccounts, databaseClock, type Transition } from '../billing/accounts.js';
 import { OVERRIDE_STATUSES } from '../billing/state.js';
 import type { Config } from '../config/index.js';
 import type { PaymentRow, SubscriberRow, SubscriberStatus } from '../db/schema.js';
@@ -89,7 +89,7 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
   const config = await ctx.loadConfig();
   const database = await ctx.db();
   const clock = databaseClock(database);
-  const billing = new BillingService({ database, config: () => config, clock, log: ctx.log });
+  const billing = new BillingAccounts({ database, config: () => config, clock, log: ctx.log });
   const actor = cliActor();
   const subscribers = await ctx.subscribers();
   const find = async (username: string): Promise<SubscriberRow> => subscribers.get(ctx.workspace(config, values.workspace), username);
@@ -193,7 +193,7 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
   }
 }
 
-async function statusText(config: Config, billing: BillingService, id: number, json: boolean, database: Awaited<ReturnType<CliContext['db']>>): Promise<string> {
+async function statusText(config: Config, billing: BillingAccounts, id: number, json: boolean, database: Awaited<ReturnType<CliContext['db']>>): Promise<string> {
   const { subscriber: s, state, rules, now } = await billing.status(id);
   const sessions = await openSessionsOfSubscriber(database.db, id);
   if (json) return JSON.stringify({ subscriber: s.username, ...state, paidUntil: s.paidUntil, balance: s.balance, promiseUntil: s.promiseUntil, openSessions: sessions }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2);

@@ -6,7 +6,7 @@ import { presentSubscriber } from './present.js';
 import { IdParams, Subscriber, SubscriberCreate, SubscriberPage, SubscriberQuery, SubscriberUpdate } from './schemas.js';
 import { reply, route, type Route } from './route-table.js';
 
-/** SubscriberService reports `field: reason; field: reason`: turn that into the API's problem list. */
+/** SubscriberRecords reports `field: reason; field: reason`: turn that into the API's problem list. */
 function fieldProblems(err: unknown): never {
   if (err instanceof RadgateError && err.code === 'SUBSCRIBER_INVALID') {
     throw new InvalidRequest(err.message.split('; ').map((p) => {
