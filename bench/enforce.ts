@@ -198,7 +198,7 @@ async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, router
       terminateCause: null,
     };
   });
-  for (let i = 0; i < updates.length; i += 1000) await applySessionUpdates(database.db, updates.slice(i, i + 1000), now);
+  for (let i = 0; i < updates.length; i += 1000) await applySessionUpdates(database.db, updates.slice(i, i + 1000));
 }
 
 function rowsOf<T>(result: unknown): T[] {

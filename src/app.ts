@@ -7,10 +7,10 @@ import { Hono } from 'hono';
 import { loadConfig, type Config, type NasConfig } from './config/index.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
 import { createHandlers } from './handlers/index.js';
-import { accountingRequestHandler } from './handlers/accounting-request.js';
 import { LiveSessions } from './sessions/live-sessions.js';
+import { openSessionCounts } from './sessions/store.js';
 import { EnforcementWorkers } from './enforce/workers.js';
-import { jobCounts } from './enforce/jobs.js';
+import { jobCounts, oldestUnfinishedJobAges } from './enforce/jobs.js';
 import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
@@ -19,8 +19,6 @@ import { RadiusServer } from './radius/server.js';
 import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
 import { listen } from './web/http.js';
-import { count, inArray, isNull, sql } from 'drizzle-orm';
-import { enforcementJobs, sessions as sessionsTable } from './db/schema.js';
 import { BillingEvaluator } from './billing/evaluator.js';
 import { BillingAccounts, databaseClock } from './billing/accounts.js';
 import { SubscriberRecords } from './subscribers/records.js';
@@ -116,20 +114,10 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       writer: { onBatch: metrics.accountingBatch },
     });
     metrics.gauge('radgate_sessions_open', 'Open sessions by NAS', ['nas'], async (set) => {
-      const rows = await database.db
-        .select({ nas: sessionsTable.nasName, open: count() })
-        .from(sessionsTable)
-        .where(isNull(sessionsTable.stoppedAt))
-        .groupBy(sessionsTable.nasName);
-      for (const row of rows) set({ nas: row.nas }, row.open);
+      for (const [nas, open] of await openSessionCounts(database.db)) set({ nas }, open);
     });
     metrics.gauge('radgate_enforcement_oldest_job_age_seconds', 'Age of the oldest job waiting or running', ['state'], async (set) => {
-      const rows = await database.db
-        .select({ state: enforcementJobs.state, oldest: sql<string>`extract(epoch from now() - min(${enforcementJobs.createdAt}))` })
-        .from(enforcementJobs)
-        .where(inArray(enforcementJobs.state, ['pending', 'running']))
-        .groupBy(enforcementJobs.state);
-      for (const row of rows) set({ state: row.state }, Number(row.oldest));
+      for (const [state, seconds] of await oldestUnfinishedJobAges(database.db)) set({ state }, seconds);
     });
     await sessions.start();
     cleanup.push(() => sessions.stop());
@@ -163,7 +151,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
         config: () => config,
         directory,
         sessionLimit: sessions.sessionLimit,
-        accounting: accountingRequestHandler({ config: () => config, directory, record: (r) => sessions.record(r) }),
+        record: (r) => sessions.record(r),
       }),
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,

@@ -1,5 +1,5 @@
 /**
- * @module billing/money
+ * @module money
  * Money as integers in the currency's minor unit (cents), never floats: decimal text is parsed digit by digit, and
  * the number of minor digits comes from ISO 4217 as the runtime's Intl data knows it (USD 2, JPY 0, KWD 3).
  */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangesOverlap } from '../../src/config/net.js';
+import { formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangesOverlap } from '../src/ip.js';
 
 describe('parseIp', () => {
   it.each([

@@ -1,5 +1,5 @@
 /**
- * @module billing/service
+ * @module billing/accounts
  * Every billing write: payments (idempotent by reference), voids, promises to pay, operator overrides,
  * disable/enable, paid_until and plan changes. Each runs in ONE transaction that locks the subscriber row
  * (SELECT … FOR UPDATE), applies the change, recomputes the state at once with `computeState`, and — when the
@@ -7,11 +7,11 @@
  * `radgate_subscribers` is notified so every instance's in-memory directory (what Access-Request reads) is fresh.
  */
 
-import { and, count, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import {
-  payments, subscriberEvents, subscribers, type PaymentRow, type SubscriberEventKind, type SubscriberEventRow,
+  payments, subscriberEvents, type PaymentRow, type SubscriberEventKind, type SubscriberEventRow,
   type SubscriberRow, type SubscriberStatus,
 } from '../db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
@@ -23,6 +23,8 @@ import { toLocal } from './calendar.js';
 import { applyPayment, reversePayment, type Pricing } from './ledger.js';
 import { formatMoney } from '../money.js';
 import { computeState, OVERRIDE_STATUSES, type BillingRules, type BillingSubject, type ComputedState, type StateAt } from './state.js';
+import { isUniqueViolation, rowsOf, type Tx } from '../db/rows.js';
+import { moveStatuses, subscriberById, updateSubscriber, type SubscriberValues } from '../subscribers/table.js';
 
 /** A clock: the evaluator and the service ask it for "now" (tests inject one; radgate uses the database's). */
 export type Clock = () => Date | Promise<Date>;
@@ -45,9 +47,6 @@ export interface BillingDeps {
   /** Runs after each committed change, e.g. to refresh this process's directory before answering. */
   readonly afterChange?: (subscriberIds: readonly number[]) => Promise<void>;
 }
-
-/** Transaction handle (drizzle). */
-export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
 export interface Transition {
   readonly subscriberId: number;
@@ -88,7 +87,7 @@ export interface ChangeResult {
 }
 
 interface Change<R> {
-  readonly values?: Partial<typeof subscribers.$inferInsert>;
+  readonly values?: SubscriberValues;
   readonly events?: ReadonlyArray<Omit<typeof subscriberEvents.$inferInsert, 'subscriberId' | 'workspaceId' | 'at' | 'actor'> & { actor?: string }>;
   /** An extra enforcement request when the status does not change (e.g. a plan change). */
   readonly enforce?: Omit<EnforcementRequest, 'subscriberId' | 'workspaceId'>;
@@ -113,19 +112,7 @@ export function rulesOf(workspace: WorkspaceConfig): BillingRules {
   return { ...workspace.billing, timezone: workspace.timezone };
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === '23505') return true;
-  }
-  return false;
-}
-
 const notFound = (id: number) => new RadgateError('SUBSCRIBER_NOT_FOUND', `no subscriber with id ${id}`);
-
-/** Rows of a raw `execute` result: postgres.js returns an array, PGlite `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
 
 /**
  * Writes the status changes found by `computeState` inside `tx`: each row is updated only if its status is still the
@@ -140,17 +127,9 @@ export async function writeTransitions(
 ): Promise<Transition[]> {
   const moving = changes.filter((c) => c.state.status !== c.row.status);
   if (moving.length === 0) return [];
-  const values = sql.join(
-    moving.map((c) => sql`(${c.row.id}::bigint, ${c.row.status}::text, ${c.state.status}::text, ${c.state.reason}::text, ${(c.state.since ?? now).toISOString()}::timestamptz)`),
-    sql`, `,
-  );
-  const updated = rowsOf<{ id: number | string }>(await tx.execute(sql`
-    update subscribers s
-       set status = v.to_status, status_reason = v.reason, status_since = v.since, updated_at = now()
-      from (values ${values}) as v(id, from_status, to_status, reason, since)
-     where s.id = v.id and s.status = v.from_status
-    returning s.id`));
-  const ids = new Set(updated.map((r) => Number(r.id)));
+  const ids = await moveStatuses(tx, moving.map((c) => ({
+    id: c.row.id, from: c.row.status, to: c.state.status, reason: c.state.reason, since: c.state.since ?? now,
+  })));
   const applied = moving.filter((c) => ids.has(c.row.id)); // the others were moved by another writer first
   if (applied.length === 0) return [];
   await tx.insert(subscriberEvents).values(applied.map(({ row, state }) => ({
@@ -227,7 +206,7 @@ export class BillingAccounts {
 
   /** The subscriber (not deleted) by id. */
   async get(id: number): Promise<SubscriberRow> {
-    const [row] = await this.db.select().from(subscribers).where(and(eq(subscribers.id, id), isNull(subscribers.deletedAt)));
+    const row = await subscriberById(this.db, id);
     if (!row) throw notFound(id);
     return row;
   }
@@ -251,7 +230,7 @@ export class BillingAccounts {
   ): Promise<ChangeResult & { result: R | undefined }> {
     const now = await this.now();
     const outcome = await this.db.transaction(async (tx) => {
-      const [row] = await tx.select().from(subscribers).where(and(eq(subscribers.id, id), isNull(subscribers.deletedAt))).for('update');
+      const row = await subscriberById(tx, id, { forUpdate: true });
       if (!row) throw notFound(id);
       const c = await change(row, tx, now);
       if (c.noop) {
@@ -263,9 +242,9 @@ export class BillingAccounts {
       const { status: _status, ...values } = c.values ?? {};
       const after: SubscriberRow = { ...row, ...(c.values as Partial<SubscriberRow>) };
       const state = computeState(subjectOf(after), this.rules(row.workspaceId), now);
-      const set: Omit<Partial<typeof subscribers.$inferInsert>, 'updatedAt'> & { updatedAt: SQL } = { ...values, updatedAt: sql`now()` };
+      const set: SubscriberValues = { ...values };
       if (state.status === row.status && (state.managed || state.status === 'disabled')) set.statusReason = state.reason;
-      await tx.update(subscribers).set(set).where(eq(subscribers.id, id));
+      await updateSubscriber(tx, id, set);
       for (const e of c.events ?? []) {
         await tx.insert(subscriberEvents).values({ ...e, actor: e.actor ?? actor, subscriberId: id, workspaceId: row.workspaceId, at: now });
       }
@@ -275,7 +254,7 @@ export class BillingAccounts {
         await recordEnforcementRequest(tx, { ...c.enforce, subscriberId: id, workspaceId: row.workspaceId });
         jobs++;
       }
-      const [fresh] = await tx.select().from(subscribers).where(eq(subscribers.id, id));
+      const fresh = await subscriberById(tx, id, { includeDeleted: true });
       return { subscriber: fresh!, transition, result: c.result, state, written: true, jobs };
     });
     if (outcome.written) await this.changed([id], outcome.jobs > 0);

@@ -8,12 +8,11 @@
  * evaluators racing write each transition once.
  */
 
-import { and, asc, inArray, isNotNull, isNull, or } from 'drizzle-orm';
 import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { subscribers } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { BillingAccounts, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './accounts.js';
+import { billableSubscribers, subscribersByIds } from '../subscribers/table.js';
 import { stateAt } from './state.js';
 
 export const EVALUATOR_ACTOR = 'evaluator';
@@ -71,10 +70,7 @@ export class BillingEvaluator {
     const db = this.options.database.db;
     const actor = this.options.actor ?? EVALUATOR_ACTOR;
     // Only rows the thresholds can move: billed, or with an override or promise that may run out.
-    const rows = await db.select().from(subscribers).where(and(
-      isNull(subscribers.deletedAt),
-      or(isNotNull(subscribers.paidUntil), isNotNull(subscribers.overrideStatus), isNotNull(subscribers.promiseUntil)),
-    ));
+    const rows = await billableSubscribers(db);
     const transitions: PlannedTransition[] = [];
     const due: Array<{ id: number; workspace: WorkspaceConfig }> = [];
     for (const row of rows) {
@@ -91,10 +87,7 @@ export class BillingEvaluator {
       const batch = due.slice(i, i + BATCH);
       const workspaceOf = new Map(batch.map((d) => [d.id, d.workspace] as const));
       const applied = await db.transaction(async (tx) => {
-        const fresh = await tx.select().from(subscribers)
-          .where(and(inArray(subscribers.id, batch.map((d) => d.id)), isNull(subscribers.deletedAt)))
-          .orderBy(asc(subscribers.id))
-          .for('update');
+        const fresh = await subscribersByIds(tx, batch.map((d) => d.id), { forUpdate: true });
         const changes = fresh.map((row) => ({ row, state: stateAt(subjectOf(row), rulesOf(workspaceOf.get(row.id)!), now) }));
         return writeTransitions(tx, changes, actor, now);
       });

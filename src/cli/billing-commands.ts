@@ -16,6 +16,7 @@ import { RadgateError } from '../errors.js';
 import { openSessionsOfSubscriber } from '../sessions/store.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
+import { need } from './args.js';
 
 export const BILLING_COMMANDS = ['pay', 'payments', 'void', 'status', 'promise', 'evaluate', 'history', 'disable', 'enable', 'paid-until'] as const;
 export type BillingCommand = (typeof BILLING_COMMANDS)[number];
@@ -51,11 +52,6 @@ const OPTIONS = {
   offset: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new RadgateError('USAGE', `missing ${what}\n\n${BILLING_USAGE}`);
-  return value;
-}
 
 function count(value: string | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
@@ -102,11 +98,11 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
 
   switch (command) {
     case 'pay': {
-      const row = await find(need(positionals[0], 'USER'));
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
       const plan = config.planByName.get(row.plan);
       const currency = (values.currency ?? plan?.currency)?.toUpperCase();
       if (currency === undefined) throw new RadgateError('PAYMENT_INVALID', `plan "${row.plan}" has no price in plans.yaml: it takes no payments`);
-      const amount = parseAmount(need(positionals[1], 'AMOUNT'), currency);
+      const amount = parseAmount(need(positionals[1], 'AMOUNT', BILLING_USAGE), currency);
       if (typeof amount !== 'number') throw new RadgateError('USAGE', `AMOUNT: ${amount.error}`);
       const r = await billing.pay({ subscriberId: row.id, amount, currency, method: values.method, reference: values.ref, note: values.note, actor });
       if (values.json) return JSON.stringify(r, null, 2);
@@ -132,25 +128,25 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
       )}\n${items.length} of ${total}`;
     }
     case 'void': {
-      const id = count(need(positionals[0], 'PAYMENT_ID'), 0, 'PAYMENT_ID');
-      const r = await billing.voidPayment(id, need(values.reason, '--reason'), actor);
+      const id = count(need(positionals[0], 'PAYMENT_ID', BILLING_USAGE), 0, 'PAYMENT_ID');
+      const r = await billing.voidPayment(id, need(values.reason, '--reason', BILLING_USAGE), actor);
       if (r.alreadyVoided) return `payment #${id} was already voided (${r.payment.voidReason ?? 'no reason'})`;
       return `payment #${id} voided (${formatMoney(r.payment.amount, r.payment.currency)})${describeTransition(r.transition)}`;
     }
     case 'status': {
-      const row = await find(need(positionals[0], 'USER'));
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
       if (values.auto) {
         await billing.clearOverride(row.id, actor);
       } else if (values.set !== undefined) {
         const status = values.set as SubscriberStatus;
         const until = values.until === undefined ? null : date(values.until, row, '--until');
-        await billing.override(row.id, status, need(values.reason, '--reason'), until, actor);
+        await billing.override(row.id, status, need(values.reason, '--reason', BILLING_USAGE), until, actor);
       }
       return statusText(config, billing, row.id, values.json === true, database);
     }
     case 'promise': {
-      const row = await find(need(positionals[0], 'USER'));
-      const until = date(need(values.until, '--until'), row, '--until');
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
+      const until = date(need(values.until, '--until', BILLING_USAGE), row, '--until');
       const r = await billing.promise(row.id, until, values.reason, actor);
       return `promise to pay recorded for ${row.username} until ${local(until, tzOf(row))}; status ${r.state.status}${describeTransition(r.transition)}`;
     }
@@ -164,7 +160,7 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
       return `${head}\n${table(['WORKSPACE', 'USER', 'FROM', 'TO', 'EFFECTIVE', 'REASON'], r.transitions.map((t) => [t.workspaceId, t.username, t.from, t.to, t.effectiveAt.toISOString(), t.reason]))}`;
     }
     case 'history': {
-      const row = await find(need(positionals[0], 'USER'));
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
       const { items, total } = await billing.history(row.id, { limit: count(values.limit, 50, '--limit'), offset: count(values.offset, 0, '--offset') });
       if (values.json) return JSON.stringify({ items, total }, null, 2);
       const tz = tzOf(row);
@@ -174,18 +170,18 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
       )}\n${items.length} of ${total} event(s), newest first`;
     }
     case 'disable': {
-      const row = await find(need(positionals[0], 'USER'));
-      const r = await billing.disable(row.id, need(values.reason, '--reason'), actor);
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
+      const r = await billing.disable(row.id, need(values.reason, '--reason', BILLING_USAGE), actor);
       return `${row.username}: ${r.state.status}${describeTransition(r.transition)}`;
     }
     case 'enable': {
-      const row = await find(need(positionals[0], 'USER'));
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
       const r = await billing.enable(row.id, actor);
       return `${row.username}: ${r.state.status} (${r.state.reason})${describeTransition(r.transition)}`;
     }
     case 'paid-until': {
-      const row = await find(need(positionals[0], 'USER'));
-      const text = need(positionals[1], 'DATE or none');
+      const row = await find(need(positionals[0], 'USER', BILLING_USAGE));
+      const text = need(positionals[1], 'DATE or none', BILLING_USAGE);
       const paidUntil = text === 'none' ? null : date(text, row, 'DATE');
       const r = await billing.setPaidUntil(row.id, paidUntil, values.reason, actor);
       return `${row.username}: paid until ${local(paidUntil, tzOf(row))}; status ${r.state.status}${describeTransition(r.transition)}`;

@@ -17,6 +17,7 @@ import { Code } from '../radius/codes.js';
 import { makeSecret } from '../radius/encode.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
+import { need } from './args.js';
 
 export const ENFORCE_USAGE = `radgate enforce USER [--workspace W]
     push USER's current profile to every open session now — CoA, then Disconnect, then the RouterOS API kick —
@@ -35,11 +36,6 @@ export interface Output {
   write: (text: string) => void;
 }
 
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new RadgateError('USAGE', `missing ${what}\n\n${ENFORCE_USAGE}`);
-  return value;
-}
-
 function attemptLine(a: AttemptRecord): string {
   const method = { coa: 'CoA', disconnect: 'Disconnect', api: 'API' }[a.method];
   return `  ${a.at.toISOString()}  ${a.nas}  ${a.username}/${a.acctSessionId ?? '-'}  ${method.padEnd(10)}  ${a.detail}  (${a.durationMs} ms)`;
@@ -48,7 +44,7 @@ function attemptLine(a: AttemptRecord): string {
 /** `radgate enforce USER`: exit code 0 when done, 1 otherwise. */
 export async function enforceCommand(ctx: CliContext, argv: string[], out: Output): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, options: { workspace: { type: 'string' } }, allowPositionals: true, strict: true });
-  const username = need(positionals[0], 'USER');
+  const username = need(positionals[0], 'USER', ENFORCE_USAGE);
   const config = await ctx.loadConfig();
   const workspaceId = ctx.workspace(config, values.workspace);
   const service = await ctx.subscribers();
@@ -67,8 +63,8 @@ export async function enforceCommand(ctx: CliContext, argv: string[], out: Outpu
     });
     out.write(`${username} (#${subscriber.id}, workspace ${workspaceId}): status ${subscriber.status} — job #${job.id}\n`);
     const run = await enforcement.runJob(job, {
-      onPlan: (plan, sessions) => {
-        out.write(`pushing the ${plan.label}${plan.restore.length > 0 ? ` (${plan.restore.join('; ')})` : ''}\n`);
+      onPush: (push, sessions) => {
+        out.write(`pushing the ${push.label}${push.restore.length > 0 ? ` (${push.restore.join('; ')})` : ''}\n`);
         out.write(sessions.length === 0
           ? 'no open session\n'
           : `${sessions.length} open session(s): ${sessions.map((s) => `${s.nasName} ${s.acctSessionId} ${s.framedIpAddress ?? '-'}`).join(', ')}\n`);
@@ -138,8 +134,8 @@ export async function coaTestCommand(ctx: CliContext, argv: string[], out: Outpu
     allowPositionals: true,
     strict: true,
   });
-  const nasName = need(positionals[0], 'NAS');
-  const user = need(values.user, '--user');
+  const nasName = need(positionals[0], 'NAS', ENFORCE_USAGE);
+  const user = need(values.user, '--user', ENFORCE_USAGE);
   const config = await ctx.loadConfig();
   const nas: NasConfig | undefined = config.nas.find((n) => n.name === nasName);
   if (!nas) throw new RadgateError('NAS_UNKNOWN', `no NAS "${nasName}" in nas.yaml (configured: ${config.nas.map((n) => n.name).join(', ') || 'none'})`);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { environment, startRadgate } from '../app.js';
 import { ConfigError, loadConfig } from '../config/index.js';
-import { RadgateError } from '../errors.js';
+import { ERRORS, RadgateError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { CliContext } from './context.js';
 import { SUBSCRIBER_USAGE, subscriberCommand } from './subscriber-commands.js';
@@ -106,144 +106,108 @@ async function run(argv: string[]): Promise<number> {
       process.stdout.write(`configuration is valid (${config.nas.length} NAS); reload signal sent to process ${pid}\n`);
       return 0;
     }
-    case 'migrate': {
-      const ctx = new CliContext();
-      try {
+    case 'migrate':
+      return withContext(async (ctx) => {
         const db = await ctx.db();
-        process.stdout.write(`migrations applied (${db.kind}: ${db.location})\n`);
-      } finally {
-        await ctx.close();
-      }
-      return 0;
-    }
-    case 'subscriber': {
-      if (rest[0] === undefined || rest[0] === 'help' || rest[0] === '--help') {
-        process.stdout.write(SUBSCRIBER_USAGE + '\n');
+        print(`migrations applied (${db.kind}: ${db.location})`);
         return 0;
-      }
-      const ctx = new CliContext();
-      try {
-        process.stdout.write((await subscriberCommand(ctx, rest)) + '\n');
-      } finally {
-        await ctx.close();
-      }
-      return 0;
-    }
+      });
+    case 'subscriber':
+      // A bare `radgate subscriber` lists its commands (exit 0), as `radgate` alone does.
+      if (asksForHelp(rest, true)) return usage(SUBSCRIBER_USAGE, ['help']);
+      return withContext(async (ctx) => print(await subscriberCommand(ctx, rest)));
     case 'enforce':
+    case 'coa-test':
+      if (asksForHelp(rest, true)) return usage(ENFORCE_USAGE, rest);
+      return withContext((ctx) => (command === 'enforce' ? enforceCommand : coaTestCommand)(ctx, rest, live));
     case 'jobs':
-    case 'coa-test': {
-      if (rest[0] === 'help' || rest[0] === '--help' || (rest[0] === undefined && command !== 'jobs')) {
-        process.stdout.write(ENFORCE_USAGE + '\n');
-        return rest[0] === undefined ? 64 : 0;
-      }
-      const ctx = new CliContext();
-      const out = { write: (text: string) => void process.stdout.write(text) };
-      try {
-        if (command === 'jobs') {
-          process.stdout.write((await jobsCommand(ctx, rest)) + '\n');
-          return 0;
-        }
-        return command === 'enforce' ? await enforceCommand(ctx, rest, out) : await coaTestCommand(ctx, rest, out);
-      } finally {
-        await ctx.close();
-      }
-    }
-    case 'sessions': {
-      if (rest[0] === 'help' || rest[0] === '--help') {
-        process.stdout.write(SESSIONS_USAGE + '\n');
-        return 0;
-      }
-      const ctx = new CliContext();
-      try {
-        process.stdout.write((await sessionsCommand(ctx, rest)) + '\n');
-      } finally {
-        await ctx.close();
-      }
-      return 0;
-    }
+      if (asksForHelp(rest, false)) return usage(ENFORCE_USAGE, rest);
+      return withContext(async (ctx) => print(await jobsCommand(ctx, rest)));
+    case 'sessions':
+      if (asksForHelp(rest, false)) return usage(SESSIONS_USAGE, rest);
+      return withContext(async (ctx) => print(await sessionsCommand(ctx, rest)));
     case 'router-script':
     case 'router-apply':
-    case 'reconcile': {
-      if (rest[0] === undefined || rest[0] === 'help' || rest[0] === '--help') {
-        process.stdout.write(ROUTER_USAGE + '\n');
-        return rest[0] === undefined ? 64 : 0;
-      }
-      const ctx = new CliContext();
-      try {
+    case 'reconcile':
+      if (asksForHelp(rest, true)) return usage(ROUTER_USAGE, rest);
+      return withContext(async (ctx) => {
         let output: CommandOutput;
         if (command === 'reconcile') output = await reconcileCommand(ctx, rest);
         else if (command === 'router-apply') output = await routerApplyCommand(await ctx.loadConfig(), rest);
         else output = await routerScriptCommand(await ctx.loadConfig(), rest);
         process.stdout.write(output.text);
         return output.exitCode;
-      } finally {
-        await ctx.close();
-      }
-    }
-    case 'reminder-link': {
-      if (rest[0] === undefined || rest[0] === 'help' || rest[0] === '--help') {
-        process.stdout.write(REMINDER_LINK_USAGE + '\n');
-        return rest[0] === undefined ? 64 : 0;
-      }
-      const ctx = new CliContext();
-      try {
-        process.stdout.write((await reminderLinkCommand(ctx, rest)) + '\n');
-      } finally {
-        await ctx.close();
-      }
-      return 0;
-    }
+      });
+    case 'reminder-link':
+      if (asksForHelp(rest, true)) return usage(REMINDER_LINK_USAGE, rest);
+      return withContext(async (ctx) => print(await reminderLinkCommand(ctx, rest)));
     case 'billing-help':
-      process.stdout.write(BILLING_USAGE + '\n');
-      return 0;
+      return usage(BILLING_USAGE, ['help']);
     case 'admin-token':
-      if (rest[0] === 'help' || rest[0] === '--help') {
-        process.stdout.write(ADMIN_TOKEN_USAGE + '\n');
-        return 0;
-      }
-      process.stdout.write(adminTokenCommand(rest) + '\n');
+      if (asksForHelp(rest, false)) return usage(ADMIN_TOKEN_USAGE, rest);
+      print(adminTokenCommand(rest));
       return 0;
     case undefined:
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    default: {
+      return usage(USAGE, ['help']);
+    default:
       if ((BILLING_COMMANDS as readonly string[]).includes(command)) {
-        if (rest[0] === 'help' || rest[0] === '--help') {
-          process.stdout.write(BILLING_USAGE + '\n');
-          return 0;
-        }
-        const ctx = new CliContext();
-        try {
-          process.stdout.write((await billingCommand(ctx, command as BillingCommand, rest)) + '\n');
-        } finally {
-          await ctx.close();
-        }
-        return 0;
+        if (asksForHelp(rest, false)) return usage(BILLING_USAGE, rest);
+        return withContext(async (ctx) => print(await billingCommand(ctx, command as BillingCommand, rest)));
       }
       throw new RadgateError('USAGE', `unknown command "${command}"\n\n${USAGE}`);
-    }
   }
 }
 
+/** Prints a command's result and reports success (0). */
+function print(text: string): 0 {
+  process.stdout.write(text + '\n');
+  return 0;
+}
+
+/** Lines as they happen (`enforce` prints each step live). */
+const live = { write: (text: string) => void process.stdout.write(text) };
+
+/** `help`/`--help` as the first argument; with `required`, no argument at all is a request for help too. */
+function asksForHelp(rest: readonly string[], required: boolean): boolean {
+  return rest[0] === 'help' || rest[0] === '--help' || (required && rest[0] === undefined);
+}
+
+/** The usage text: exit 0 when asked for, USAGE's exit code when the arguments were missing. */
+function usage(text: string, rest: readonly string[]): number {
+  process.stdout.write(text + '\n');
+  return rest[0] === undefined ? ERRORS.USAGE.exitCode : 0;
+}
+
+/** Runs a command with its own context (config, database, logger) and closes it whatever happens. */
+async function withContext(command: (ctx: CliContext) => number | Promise<number>): Promise<number> {
+  const ctx = new CliContext();
+  try {
+    return await command(ctx);
+  } finally {
+    await ctx.close();
+  }
+}
+
+/** The message on stderr; the exit code from the error catalogue (src/errors.ts). */
 function report(err: unknown): number {
   if (err instanceof ConfigError) {
     process.stderr.write(`configuration has ${err.problems.length} problem(s):\n${err.problems.join('\n')}\n`);
-    return 78; // EX_CONFIG
+    return ERRORS[err.code].exitCode; // 78, EX_CONFIG
   }
   if (err instanceof RadgateError) {
     process.stderr.write(`radgate: ${err.message}\n`);
     if (err.cause instanceof Error) process.stderr.write(`  cause: ${err.cause.message}\n`);
-    return err.code === 'USAGE' ? 64 : 1;
+    return ERRORS[err.code].exitCode;
   }
   if (err instanceof Error && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
     process.stderr.write(`radgate: ${err.message}\n`);
-    return 64;
+    return ERRORS.USAGE.exitCode;
   }
   process.stderr.write(`radgate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return 70;
+  return ERRORS.INTERNAL.exitCode;
 }
 
 run(process.argv.slice(2)).then(

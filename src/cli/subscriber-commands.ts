@@ -8,6 +8,7 @@ import { cliActor } from './billing-commands.js';
 import { summarise } from '../subscribers/records.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
+import { need } from './args.js';
 
 export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   add USER --plan P --account A (--password PW | --nt-hash H) [--static-ip IP] [--status S] [--workspace W]
@@ -35,11 +36,6 @@ const OPTIONS = {
   'skip-bad': { type: 'boolean' },
 } as const;
 
-function need(value: string | undefined, what: string): string {
-  if (value === undefined || value === '') throw new RadgateError('USAGE', `missing ${what}\n\n${SUBSCRIBER_USAGE}`);
-  return value;
-}
-
 function status(value: string): SubscriberStatus {
   if (!(SUBSCRIBER_STATUSES as readonly string[]).includes(value)) {
     throw new RadgateError('USAGE', `unknown status "${value}" (one of ${SUBSCRIBER_STATUSES.join(', ')})`);
@@ -53,7 +49,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
   const config = await ctx.loadConfig();
   const service = await ctx.subscribers();
   const workspace = () => ctx.workspace(config, values.workspace);
-  const user = () => need(positionals[0], 'USER');
+  const user = () => need(positionals[0], 'USER', SUBSCRIBER_USAGE);
   // Status, plan and deletion go through billing: each writes an event and an enforcement request.
   const billing = async () => {
     const database = await ctx.db();
@@ -64,8 +60,8 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       const row = await service.add({
         workspaceId: workspace(),
         username: user(),
-        plan: need(values.plan, '--plan'),
-        accountNumber: need(values.account, '--account'),
+        plan: need(values.plan, '--plan', SUBSCRIBER_USAGE),
+        accountNumber: need(values.account, '--account', SUBSCRIBER_USAGE),
         password: values.password,
         ntHash: values['nt-hash'],
         staticIp: values['static-ip'],
@@ -105,19 +101,19 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       ]);
     }
     case 'set-password': {
-      const secret = values.password !== undefined ? { password: values.password } : { ntHash: need(values['nt-hash'], '--password or --nt-hash') };
+      const secret = values.password !== undefined ? { password: values.password } : { ntHash: need(values['nt-hash'], '--password or --nt-hash', SUBSCRIBER_USAGE) };
       await service.setPassword(workspace(), user(), secret);
       return `password of ${user()} changed`;
     }
     case 'set-plan': {
       const row = await service.get(workspace(), user());
-      const plan = need(positionals[1], 'PLAN');
+      const plan = need(positionals[1], 'PLAN', SUBSCRIBER_USAGE);
       await (await billing()).changePlan(row.id, plan, cliActor());
       return `${row.username} is now on plan ${plan} (live sessions are updated by enforcement)`;
     }
     case 'set-status': {
       const row = await service.get(workspace(), user());
-      const wanted = need(positionals[1], 'STATUS');
+      const wanted = need(positionals[1], 'STATUS', SUBSCRIBER_USAGE);
       const b = await billing();
       const reason = values.reason ?? 'set by an operator';
       if (wanted === 'auto') {
@@ -133,7 +129,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       return `${after.username} is now ${after.status}`;
     }
     case 'set-ip': {
-      const ip = need(positionals[1], 'IP (or none)');
+      const ip = need(positionals[1], 'IP (or none)', SUBSCRIBER_USAGE);
       const row = await service.setStaticIp(workspace(), user(), ip === 'none' ? null : ip);
       return `${row.username} static IP: ${row.staticIp ?? 'none (pool)'}`;
     }
@@ -143,7 +139,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       return `deleted ${user()}`;
     }
     case 'import': {
-      const file = need(positionals[0], 'FILE.csv');
+      const file = need(positionals[0], 'FILE.csv', SUBSCRIBER_USAGE);
       const defaultWorkspace = values.workspace ?? (config.workspaceById.size === 1 ? [...config.workspaceById.keys()][0] : undefined);
       const report = await importSubscribers(service, file, ctx.catalog(config), { defaultWorkspace, skipBad: values['skip-bad'] ?? false });
       const lines = [`imported ${report.imported} subscriber(s)`];

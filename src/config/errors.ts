@@ -5,6 +5,8 @@
  * not secret (addresses, names, rate limits, durations).
  */
 
+import { RadgateError } from '../errors.js';
+
 /** A path into a YAML document: `['nas', 1, 'secret']` prints as `nas[1].secret`. */
 export type ConfigPath = readonly (string | number)[];
 
@@ -16,16 +18,15 @@ export interface Problem {
   readonly reason: string;
 }
 
-/** Thrown by `loadConfig` when anything is wrong; nothing should start. */
-export class ConfigError extends Error {
+/** Thrown by `loadConfig` when anything is wrong; nothing should start. Catalogue code CONFIG_INVALID (src/errors.ts). */
+export class ConfigError extends RadgateError {
   override readonly name = 'ConfigError';
-  /** Stable code for the error catalogue. */
-  readonly code = 'RADGATE_CONFIG_INVALID';
+  declare readonly code: 'CONFIG_INVALID';
   /** One `file: path: reason` line per problem. */
   readonly problems: readonly string[];
 
   constructor(problems: readonly string[]) {
-    super(problems.join('\n'));
+    super('CONFIG_INVALID', problems.join('\n'));
     this.problems = Object.freeze([...problems]);
   }
 }

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { parseDuration, formatSeconds } from './duration.js';
 import { describeType, suggest, type ConfigPath, type Problem } from './errors.js';
-import { parseCidr, parseIp, type IpRange } from './net.js';
+import { parseCidr, parseIp, type IpRange } from '../ip.js';
 import { parseRateLimit } from './rate-limit.js';
 
 /** A check's failure: an operator-facing reason. */

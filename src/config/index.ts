@@ -23,7 +23,7 @@ export type { EnforcementStep, NasEnforcementConfig, RestoreMode, ServerEnforcem
 export { ENFORCEMENT_DEFAULTS, ENFORCEMENT_STEPS, RESTORE_MODES } from './enforcement.js';
 export {
   formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangeContains, rangesOverlap, specialPurposeV4, type IpAddress, type IpRange,
-} from './net.js';
+} from '../ip.js';
 export type {
   Config, ExpiredProfile, LogLevel, NasApiConfig, NasConfig, PlanConfig, ReplyAttributes, ServerConfig, TriState,
   WorkspaceConfig,

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Problem } from './errors.js';
-import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from './net.js';
+import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from '../ip.js';
 import { fsErrorText } from './read-yaml.js';
 import { checkRouter } from './router.js';
 import type { ParsedNas } from './schema.js';

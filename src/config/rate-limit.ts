@@ -1,6 +1,6 @@
 /**
  * @module config/rate-limit
- * Validates `Mikrotik-Rate-Limit` strings (shared/mikrotik.md §3). A typo there is silently ignored by the router
+ * Validates `Mikrotik-Rate-Limit` strings (docs/routeros.md §3). A typo there is silently ignored by the router
  * and gives the subscriber unlimited speed, so config refuses anything outside the documented grammar:
  *
  *   rx[/tx] [rx-burst[/tx-burst] [rx-threshold[/tx-threshold] [rx-time[/tx-time] [priority] [rx-min[/tx-min]]]]]

@@ -12,7 +12,7 @@ import * as z from 'zod';
 import { contrastRatio, MIN_CONTRAST, normaliseHex, PAGE_TEXT } from './colour.js';
 import type { Problem } from './errors.js';
 import { duration, field, Invalid, oneOf, text } from './fields.js';
-import { parseCidr, parseIp, specialPurposeV4 } from './net.js';
+import { parseCidr, parseIp, specialPurposeV4 } from '../ip.js';
 import { fsErrorText } from './read-yaml.js';
 import type { CurrencyDisplay, WorkspaceConfig } from './types.js';
 

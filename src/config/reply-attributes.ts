@@ -2,12 +2,12 @@
  * @module config/reply-attributes
  * The RADIUS attributes an operator may add to an Access-Accept through `reply_attributes` (plans and expired
  * profiles): standard reply attributes (RFC 2865 §5, RFC 2869 §5, RFC 3162 §2) and every MikroTik vendor attribute
- * (shared/mikrotik.md §1). Names are dictionary names, case-sensitive. Attributes radgate sets itself (`Class`,
+ * (docs/routeros.md §1). Names are dictionary names, case-sensitive. Attributes radgate sets itself (`Class`,
  * `State`, authenticators, MS-CHAP keys) and per-subscriber addresses are refused with a reason.
  */
 
 import { suggest } from './errors.js';
-import { parseIp } from './net.js';
+import { parseIp } from '../ip.js';
 
 /**
  * How a value is written in YAML. An enumerated attribute lists its dictionary VALUE names (RFC 2865 §5 and the
@@ -45,7 +45,7 @@ export const REPLY_ATTRIBUTES: Readonly<Record<string, ReplyAttributeType>> = Ob
   // RFC 3162 §2
   'Framed-IPv6-Route': 'string',
   'Framed-IPv6-Pool': 'string',
-  // MikroTik, Vendor-Id 14988 (shared/mikrotik.md §1)
+  // MikroTik, Vendor-Id 14988 (docs/routeros.md §1)
   'Mikrotik-Recv-Limit': 'integer',
   'Mikrotik-Xmit-Limit': 'integer',
   'Mikrotik-Group': 'string',

@@ -8,7 +8,7 @@
 import * as z from 'zod';
 import { describeType } from './errors.js';
 import { boolean, duration, field, Invalid, ipAddress } from './fields.js';
-import { parseIp } from './net.js';
+import { parseIp } from '../ip.js';
 import type { NasRouterConfig, RouterService } from './types.js';
 
 export const ROUTER_SERVICES = ['ppp', 'hotspot'] as const;

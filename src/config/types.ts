@@ -119,6 +119,7 @@ export interface NasConfig {
 }
 
 /** A rung of the enforcement ladder: CoA-Request, Disconnect-Request, RouterOS API kick. */
+/** A rung of the enforcement ladder; the same names as `ENFORCEMENT_METHODS` in the enforcement schema. */
 export type EnforcementStep = 'coa' | 'disconnect' | 'api';
 
 /** On a restore (the old profile's address list must go), `reconnect` disconnects; `coa` trusts a CoA. */

@@ -1,6 +1,14 @@
 /**
  * Database schema (drizzle). `migrations/` is generated from this file by `npm run db:generate`.
  *
+ * One owner per table: every query on a table lives in the module that owns it, and other parts ask that module.
+ * - `subscribers`: src/subscribers/table.ts
+ * - `sessions`: src/sessions/store.ts
+ * - `payments`, `subscriber_events`: src/billing/accounts.ts
+ * - `enforcement_jobs`, `enforcement_attempts`: src/enforce/jobs.ts (new jobs: src/db/outbox.ts, in the writer's
+ *   transaction)
+ * `updated_at` columns are set from the database's clock (`now()`).
+ *
  * Change feed: every write to `subscribers` sets `updated_at` and notifies `radgate_subscribers` with the id, so
  * every radgate instance refreshes its in-memory view; a periodic poll on `updated_at` is the safety net. Deletion
  * is a soft delete (`deleted_at` set) so the change reaches every instance and the record stays for audit.
@@ -30,7 +38,7 @@ export const subscribers = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     deletedAt: timestamp('deleted_at', { withTimezone: true }),
-    // Billing (issue: billing; src/billing). paid_until null = not billed: the evaluator leaves the status alone.
+    // Billing (src/billing). paid_until null = not billed: the evaluator leaves the status alone.
     /** End of the paid service (exclusive), normally a local midnight in the workspace's time zone. */
     paidUntil: timestamp('paid_until', { withTimezone: true }),
     /** Credit toward the next cycle, minor units of the plan's currency (0 ≤ balance < price). */
@@ -58,7 +66,7 @@ export type SubscriberRow = typeof subscribers.$inferSelect;
 export type NewSubscriberRow = typeof subscribers.$inferInsert;
 
 /**
- * The enforcement outbox (issue: enforcement): one row per change that live sessions must feel (a billing
+ * The enforcement outbox (src/db/outbox.ts): one row per change that live sessions must feel (a billing
  * transition, a plan change, an operator action). Written in the same transaction as the change, so nothing is
  * lost; claimed by workers with FOR UPDATE SKIP LOCKED and a lease (`claimedUntil`) so several radgate instances
  * never act on one job twice, and a crashed worker's job is picked up again when its lease runs out.
@@ -97,11 +105,11 @@ export const enforcementJobs = pgTable(
 
 export type EnforcementJobRow = typeof enforcementJobs.$inferSelect;
 
-// Accounting sessions (issue: accounting).
+// Accounting sessions (src/sessions).
 export * from './schema/sessions.js';
 
-// Payments and the subscriber event log (issue: billing).
+// Payments and the subscriber event log (src/billing).
 export * from './schema/billing.js';
 
-// The enforcement audit trail (issue: enforcement).
+// The enforcement audit trail (src/enforce).
 export * from './schema/enforcement.js';

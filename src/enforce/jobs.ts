@@ -1,14 +1,16 @@
 /**
- * The enforcement job queue in the database (`enforcement_jobs`, written by src/enforce/outbox.ts): claiming with
+ * The enforcement job queue in the database (`enforcement_jobs`, written by src/db/outbox.ts): claiming with
  * FOR UPDATE SKIP LOCKED and a lease so several radgate instances never work one job at once; one job per subscriber
  * at a time (the newest; older pending ones are merged into it); lease renewal, release on shutdown; recording
  * attempts and outcomes in batches; and the reads behind `radgate jobs`.
  */
 import { and, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { enforcementAttempts, enforcementJobs, subscribers, type EnforcementAttemptRow, type EnforcementJobState, type EnforcementJobRow, type SubscriberStatus } from '../db/schema.js';
+import { enforcementAttempts, enforcementJobs, type EnforcementAttemptRow, type EnforcementJobState, type EnforcementJobRow, type SubscriberStatus } from '../db/schema.js';
 import type { AttemptRecord } from './ladder.js';
-import type { SubscriberState } from './push.js';
+import type { PushTarget } from './push.js';
+import { bigintArray, rowsOf } from '../db/rows.js';
+import { subscribersByIdsWithDeleted, usernamesByIds } from '../subscribers/table.js';
 
 /** A job as a worker holds it. */
 export interface ClaimedJob {
@@ -40,15 +42,6 @@ interface JobRowSql {
   reason: string | null;
   attempts: number;
   created_at: string | Date;
-}
-
-/** postgres.js returns a row array, PGlite `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
-}
-
-function bigintArray(ids: readonly number[]): string {
-  return `{${ids.map((id) => Math.trunc(id)).join(',')}}`;
 }
 
 function toJob(row: JobRowSql): ClaimedJob {
@@ -150,22 +143,11 @@ export async function mergeOlderJobs(db: Db, jobs: readonly ClaimedJob[]): Promi
 }
 
 /** The subscribers of these ids as enforcement needs them (deleted ones included, flagged). */
-export async function loadSubscribers(db: Db, ids: readonly number[]): Promise<Map<number, SubscriberState>> {
-  const out = new Map<number, SubscriberState>();
-  for (let i = 0; i < ids.length; i += 1000) {
-    const rows = await db
-      .select({
-        id: subscribers.id,
-        workspaceId: subscribers.workspaceId,
-        username: subscribers.username,
-        plan: subscribers.plan,
-        status: subscribers.status,
-        staticIp: subscribers.staticIp,
-        deletedAt: subscribers.deletedAt,
-      })
-      .from(subscribers)
-      .where(inArray(subscribers.id, ids.slice(i, i + 1000)));
-    for (const { deletedAt, ...row } of rows) out.set(row.id, { ...row, deleted: deletedAt !== null });
+export async function loadSubscribers(db: Db, ids: readonly number[]): Promise<Map<number, PushTarget>> {
+  const out = new Map<number, PushTarget>();
+  for (const row of await subscribersByIdsWithDeleted(db, ids)) {
+    const { id, workspaceId, username, plan, status, staticIp } = row;
+    out.set(id, { id, workspaceId, username, plan, status, staticIp, deleted: row.deletedAt !== null });
   }
   return out;
 }
@@ -260,25 +242,22 @@ export async function listJobs(db: Db, options: { failed?: boolean; subscriberId
   const conditions: SQL[] = [];
   if (options.failed) conditions.push(eq(enforcementJobs.state, 'failed'));
   if (options.subscriberId !== undefined) conditions.push(eq(enforcementJobs.subscriberId, options.subscriberId));
-  const rows = await db
-    .select({ job: enforcementJobs, username: subscribers.username })
+  const jobs = await db
+    .select()
     .from(enforcementJobs)
-    .leftJoin(subscribers, eq(subscribers.id, enforcementJobs.subscriberId))
     .where(conditions.length > 0 ? and(...conditions) : undefined)
     .orderBy(desc(enforcementJobs.id))
     .limit(options.limit ?? 50);
-  return rows.map((r) => ({ ...r.job, username: r.username }));
+  const usernames = await usernamesByIds(db, jobs.map((j) => j.subscriberId));
+  return jobs.map((job) => ({ ...job, username: usernames.get(job.subscriberId) ?? null }));
 }
 
 export async function getJob(db: Db, id: number): Promise<{ job: JobListing; attempts: EnforcementAttemptRow[] } | undefined> {
-  const [row] = await db
-    .select({ job: enforcementJobs, username: subscribers.username })
-    .from(enforcementJobs)
-    .leftJoin(subscribers, eq(subscribers.id, enforcementJobs.subscriberId))
-    .where(eq(enforcementJobs.id, id));
-  if (!row) return undefined;
+  const [job] = await db.select().from(enforcementJobs).where(eq(enforcementJobs.id, id));
+  if (!job) return undefined;
   const attempts = await db.select().from(enforcementAttempts).where(eq(enforcementAttempts.jobId, id)).orderBy(enforcementAttempts.id);
-  return { job: { ...row.job, username: row.username }, attempts };
+  const usernames = await usernamesByIds(db, [job.subscriberId]);
+  return { job: { ...job, username: usernames.get(job.subscriberId) ?? null }, attempts };
 }
 
 /** Counts by state (`radgate jobs` header; metrics ask only for the states that do not pile up forever). */
@@ -289,4 +268,14 @@ export async function jobCounts(db: Db, states?: readonly EnforcementJobState[])
     .where(states === undefined ? undefined : inArray(enforcementJobs.state, [...states]))
     .groupBy(enforcementJobs.state);
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.count)]));
+}
+
+/** Age in seconds of the oldest pending and of the oldest running job (states with no job are absent). */
+export async function oldestUnfinishedJobAges(db: Db): Promise<Map<EnforcementJobState, number>> {
+  const rows = await db
+    .select({ state: enforcementJobs.state, oldest: sql<string>`extract(epoch from now() - min(${enforcementJobs.createdAt}))` })
+    .from(enforcementJobs)
+    .where(inArray(enforcementJobs.state, ['pending', 'running']))
+    .groupBy(enforcementJobs.state);
+  return new Map(rows.map((r) => [r.state, Number(r.oldest)]));
 }

@@ -1,21 +1,24 @@
 /**
- * The enforcement ladder for one live session (issue: enforcement; radius.md §4, mikrotik.md §4, §8):
+ * The enforcement ladder for one live session (docs/radius-protocol.md §12, docs/routeros.md §5, §10):
  * CoA-Request with the new profile → on NAK or silence, Disconnect-Request (identification only; NAK 503 = already
  * gone) → on failure, the RouterOS API kick when the NAS has API credentials. Each attempt is reported as it ends;
  * the result names what worked, or the operator-facing reason nothing did.
  */
-import type { Config, NasConfig, NasEnforcementConfig } from '../config/index.js';
+import type { Config, EnforcementStep, NasConfig, NasEnforcementConfig } from '../config/index.js';
 import type { Logger } from '../log.js';
 import { describeErrorCause, type CoaResult, type RadiusClient, type RetryPolicy } from '../radius/client.js';
 import { Code } from '../radius/codes.js';
 import { makeSecret, type ReplyAttribute, type Secret } from '../radius/encode.js';
 import { endpointOf, kickHotspotSession, kickPppSession, RouterOsError, type KickResult, type RouterOsPool } from '../routeros/api.js';
 import type { KeyedLimiter } from './limiter.js';
-import { coaSkipReason, type PushPlan } from './push.js';
+import { coaSkipReason, type SessionPush } from './push.js';
 import type { OpenSession } from './session-source.js';
+import type { EnforcementMethod, EnforcementResult } from '../db/schema.js';
 
-export type Method = 'coa' | 'disconnect' | 'api';
-export type AttemptResult = 'ack' | 'nak' | 'timeout' | 'removed' | 'gone' | 'error';
+// nas.yaml's steps and the attempts' methods are one list (config may not import the schema): the compiler checks.
+const stepsAreMethods: [EnforcementStep] extends [EnforcementMethod] ? ([EnforcementMethod] extends [EnforcementStep] ? true : never) : never = true;
+void stepsAreMethods;
+
 
 /** One rung tried on one session: the audit trail's unit (table `enforcement_attempts`). */
 export interface AttemptRecord {
@@ -24,8 +27,8 @@ export interface AttemptRecord {
   sessionId: number | null;
   acctSessionId: string | null;
   username: string;
-  method: Method;
-  result: AttemptResult;
+  method: EnforcementMethod;
+  result: EnforcementResult;
   /** RFC 5176 Error-Cause of a NAK. */
   errorCause: number | null;
   /** Human-readable, e.g. `CoA-NAK 401 Unsupported-Attribute` or the API error. */
@@ -37,7 +40,7 @@ export interface SessionResult {
   session: OpenSession;
   ok: boolean;
   /** The rung that did it; `gone` when the router no longer had the session. */
-  via: Method | undefined;
+  via: EnforcementMethod | undefined;
   gone: boolean;
   /** `core1 alice/81a00003: CoA-NAK 401 Unsupported-Attribute → Disconnect-ACK`. */
   summary: string;
@@ -70,7 +73,7 @@ export function retryPolicy(policy: NasEnforcementConfig): RetryPolicy {
   return { initialTimeoutMs: initial, maxTries: policy.coaTries, maxTimeoutMs: initial * 8, maxTotalMs: initial * 15 };
 }
 
-/** The session identification of RFC 5176 §3 (mikrotik.md §4: all of them, or HotSpot may pick the wrong session). */
+/** Session identification, RFC 5176 §3 (docs/routeros.md §5: all of them, or HotSpot may pick the wrong session). */
 export function identification(session: Pick<OpenSession, 'nasIpAddress' | 'nasAddress' | 'username' | 'acctSessionId' | 'framedIpAddress'>): ReplyAttribute[] {
   const attributes: ReplyAttribute[] = [
     { name: 'NAS-IP-Address', value: session.nasIpAddress ?? session.nasAddress },
@@ -92,7 +95,7 @@ export function describeRadius(method: 'CoA' | 'Disconnect', result: CoaResult):
   return `${method}: no answer (${result.tries} tries, ${(result.elapsedMs / 1000).toFixed(1)} s${dropped})`;
 }
 
-export async function enforceSession(ctx: LadderContext, session: OpenSession, plan: PushPlan): Promise<SessionResult> {
+export async function enforceSession(ctx: LadderContext, session: OpenSession, push: SessionPush): Promise<SessionResult> {
   const where = `${session.nasName} ${session.username}/${session.acctSessionId}`;
   const nas = ctx.config.nas.find((n) => n.name === session.nasName);
   if (!nas) {
@@ -107,7 +110,7 @@ export async function enforceSession(ctx: LadderContext, session: OpenSession, p
     steps.push(attempt.detail);
     ctx.onAttempt?.(full);
   };
-  const done = (ok: boolean, via: Method | undefined, gone: boolean, failure?: string): SessionResult => ({
+  const done = (ok: boolean, via: EnforcementMethod | undefined, gone: boolean, failure?: string): SessionResult => ({
     session, ok, via, gone, summary: `${where}: ${steps.join(' → ') || failure}`, failure, aborted: false,
   });
   const aborted = (): SessionResult => ({ session, ok: false, via: undefined, gone: false, summary: `${where}: interrupted`, failure: 'interrupted by shutdown', aborted: true });
@@ -129,13 +132,13 @@ export async function enforceSession(ctx: LadderContext, session: OpenSession, p
   };
 
   // 1. CoA-Request: the identification plus the new profile's CoA-changeable attributes.
-  const skip = coaSkipReason(plan, policy);
+  const skip = coaSkipReason(push, policy);
   if (skip === undefined) {
     if (ctx.signal?.aborted) return aborted();
-    const result = await send('CoA', Code.CoaRequest, [...identification(session), ...plan.coaAttributes]);
+    const result = await send('CoA', Code.CoaRequest, [...identification(session), ...push.coaAttributes]);
     if (result.kind === 'ack') return done(true, 'coa', false);
   } else if (!policy.steps.includes('disconnect') && !policy.steps.includes('api')) {
-    const failure = `NAS ${nas.name} cannot apply the ${plan.label} to ${session.username}: ${skip}, and its enforcement steps are only ${policy.steps.join(', ')}`;
+    const failure = `NAS ${nas.name} cannot apply the ${push.label} to ${session.username}: ${skip}, and its enforcement steps are only ${policy.steps.join(', ')}`;
     return done(false, undefined, false, failure);
   }
 
@@ -209,10 +212,10 @@ function describeRefusals(refusals: ReadonlyArray<{ method: 'CoA' | 'Disconnect'
 }
 
 /** One line per job: what was pushed and how each session took it. */
-export function jobSummary(plan: PushPlan, results: readonly SessionResult[]): string {
+export function jobSummary(push: SessionPush, results: readonly SessionResult[]): string {
   const ok = results.filter((r) => r.ok);
   const failed = results.filter((r) => !r.ok);
-  const head = `${plan.label} → ${results.length} session(s)`;
+  const head = `${push.label} → ${results.length} session(s)`;
   if (failed.length === 0) return `${head}: ${ok.map((r) => r.summary).join('; ')}`;
   const reasons = [...new Set(failed.map((r) => r.failure))].join('; ');
   const rest = ok.length > 0 ? ` (done: ${ok.map((r) => r.summary).join('; ')})` : '';

@@ -1,15 +1,15 @@
 /**
- * What to push for one change, decided from the old and new profile (src/billing/profile.ts): nothing (same profile),
+ * What to push for one change, decided from the old and new profile (src/profile): nothing (same profile),
  * a CoA carrying the attributes a CoA can change, or a reconnect because the change needs a new login — the session
  * must end (refused), its address pool or static IP changes, or (a restore) it must leave an address list that the
- * old profile put it in, which a CoA cannot take away (mikrotik.md §4).
+ * old profile put it in, which a CoA cannot take away (docs/routeros.md §5).
  */
 import type { Config, NasEnforcementConfig } from '../config/index.js';
 import { selectProfile, type ProfileDecision } from '../profile/reply-profile.js';
 import type { SubscriberStatus } from '../db/schema.js';
 import type { ReplyAttribute } from '../radius/encode.js';
 
-/** Attributes RouterOS applies from a CoA-Request (mikrotik.md §4; Address-List as Splynx uses it, *unverified*). */
+/** Attributes RouterOS applies from a CoA (docs/routeros.md §5; Address-List as Splynx uses it, *unverified*). */
 const COA_CHANGEABLE = new Set([
   'Mikrotik-Group', 'Mikrotik-Rate-Limit', 'Mikrotik-Address-List', 'Mikrotik-Recv-Limit', 'Mikrotik-Xmit-Limit',
   'Mikrotik-Recv-Limit-Gigawords', 'Mikrotik-Xmit-Limit-Gigawords', 'Mikrotik-Total-Limit', 'Mikrotik-Total-Limit-Gigawords',
@@ -20,8 +20,11 @@ const COA_CHANGEABLE = new Set([
 /** Attributes only a new login can change: the address and where it comes from. */
 const NEEDS_LOGIN = ['Framed-Pool', 'Framed-IP-Address', 'Framed-IPv6-Prefix', 'Delegated-IPv6-Prefix', 'Mikrotik-Delegated-IPv6-Pool'];
 
-/** The subscriber as enforcement reads it, now. */
-export interface SubscriberState {
+/**
+ * The subscriber as a push needs it: who (id, workspace, username), what they hold (plan, static IP), and the
+ * status to push — the decision billing made, carried by the job (see `pushTarget` in workers.ts).
+ */
+export interface PushTarget {
   id: number;
   workspaceId: string;
   username: string;
@@ -32,7 +35,7 @@ export interface SubscriberState {
   deleted: boolean;
 }
 
-export interface PushPlan {
+export interface SessionPush {
   /** The profile sessions must get. */
   decision: ProfileDecision;
   /** Short name for outcomes: `expired profile`, `plan home-10`, `refusal (suspended)`. */
@@ -51,20 +54,20 @@ export interface PushPlan {
 }
 
 /** The CoA step of the ladder for this NAS: undefined = send a CoA; a string = why the ladder starts at Disconnect. */
-export function coaSkipReason(plan: PushPlan, policy: NasEnforcementConfig): string | undefined {
+export function coaSkipReason(plan: SessionPush, policy: NasEnforcementConfig): string | undefined {
   if (plan.reconnect) return plan.reconnect;
   if (plan.restore.length > 0 && policy.restore === 'reconnect') return `${plan.restore.join('; ')} (restore: reconnect)`;
   if (!policy.steps.includes('coa')) return 'CoA is not among this NAS\'s enforcement steps';
   return undefined;
 }
 
-function decide(config: Config, subscriber: SubscriberState, status: SubscriberStatus): ProfileDecision | undefined {
+function decide(config: Config, subscriber: PushTarget, status: SubscriberStatus): ProfileDecision | undefined {
   const workspace = config.workspaceById.get(subscriber.workspaceId);
   if (!workspace) return undefined;
   return selectProfile({ status, staticIp: subscriber.staticIp, plan: config.planByName.get(subscriber.plan), planName: subscriber.plan, workspace });
 }
 
-function label(decision: ProfileDecision, subscriber: SubscriberState): string {
+function label(decision: ProfileDecision, subscriber: PushTarget): string {
   if (decision.kind === 'refuse') return `refusal (${decision.reason})`;
   if (decision.kind === 'expired') return 'expired profile';
   return `plan ${subscriber.plan}`;
@@ -79,7 +82,7 @@ function valuesOf(decision: ProfileDecision | undefined, name: string): string[]
  * `fromStatus` is the status the live sessions were last given, or null when unknown (a manual run, a plan change,
  * or a merged job that had already acted): then both the plan and the expired profile count as possible old ones.
  */
-export function planPush(config: Config, subscriber: SubscriberState, fromStatus: SubscriberStatus | null): PushPlan {
+export function decidePush(config: Config, subscriber: PushTarget, fromStatus: SubscriberStatus | null): SessionPush {
   const refusal: ProfileDecision = { kind: 'refuse', reason: subscriber.deleted ? 'deleted' : 'workspace not configured', message: '' };
   const decision = subscriber.deleted ? refusal : (decide(config, subscriber, subscriber.status) ?? refusal);
   const name = label(decision, subscriber);

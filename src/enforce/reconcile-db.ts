@@ -1,23 +1,20 @@
 /**
  * @module enforce/reconcile-db
  * `ReconcilePorts` for one NAS backed by radgate's database: open sessions of the NAS (src/sessions), subscriber
- * statuses of its workspace, who belongs on the unpaid list (src/billing/profile.ts: whoever gets the expired
+ * statuses of its workspace, who belongs on the unpaid list (src/profile/reply-profile.ts: whoever gets the expired
  * profile), and closing sessions the router no longer has.
  */
 
-import { and, eq, inArray, isNull } from 'drizzle-orm';
-import { selectProfile } from '../profile/reply-profile.js';
+import { profileKind } from '../profile/reply-profile.js';
 import { ipInRange, parseCidr, parseIp, type Config, type NasConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
-import { subscribers, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import type { RouterOsApi } from '../routeros/api.js';
 import { closeSessionAnnounced } from '../sessions/live-sessions.js';
 import { openSessionsOfNas } from '../sessions/store.js';
+import { statusesByUsername } from '../subscribers/table.js';
 import { databaseSessions } from './session-source.js';
 import type { RadgateSession, ReconcilePorts } from './reconcile.js';
-
-const CHUNK = 1000;
 
 /** The router address whose sessions to compare: the NAS address, or api.host within a range; undefined if unknown. */
 function routerAddress(nas: NasConfig): string | undefined {
@@ -43,21 +40,13 @@ export function databaseReconcilePorts(config: Config, nas: NasConfig, database:
       return rows.map((r) => ({ id: r.id, subscriberId: r.subscriberId, username: r.username, acctSessionId: r.acctSessionId, framedIpAddress: r.framedIpAddress }));
     },
 
-    async statuses(usernames) {
-      const out = new Map<string, SubscriberStatus>();
-      for (let i = 0; i < usernames.length; i += CHUNK) {
-        const rows = await db
-          .select({ username: subscribers.username, status: subscribers.status })
-          .from(subscribers)
-          .where(and(eq(subscribers.workspaceId, workspace.id), isNull(subscribers.deletedAt), inArray(subscribers.username, usernames.slice(i, i + CHUNK))));
-        for (const row of rows) out.set(row.username, row.status);
-      }
-      return out;
+    statuses(usernames) {
+      return statusesByUsername(db, workspace.id, usernames);
     },
 
     restricted(status) {
       // Whoever gets the expired profile is on the unpaid list: the same decision the Access-Accept makes.
-      return selectProfile({ status, staticIp: null, plan: undefined, planName: '', workspace }).kind === 'expired';
+      return profileKind(status) === 'expired';
     },
 
     async closeSessions(sessions) {

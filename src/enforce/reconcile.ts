@@ -1,6 +1,6 @@
 /**
  * @module enforce/reconcile
- * Reconciliation of one router with radgate (mikrotik.md §5): the live sessions the router holds (`/ppp/active`,
+ * Reconciliation of one router with radgate (docs/routeros.md §6): the live sessions the router holds (`/ppp/active`,
  * `/ip/hotspot/active`) against radgate's open sessions, and the unpaid address list against the subscribers who
  * should be in it. Drift, each kind with its fix (`--fix`):
  *

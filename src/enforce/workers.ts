@@ -24,7 +24,7 @@ import {
 import { enforceSession, jobSummary, type AttemptRecord, type LadderContext, type SessionResult } from './ladder.js';
 import { KeyedLimiter } from './limiter.js';
 import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
-import { planPush, type PushPlan, type SubscriberState } from './push.js';
+import { decidePush, type SessionPush, type PushTarget } from './push.js';
 import { databaseSessions, type OpenSession, type SessionSource } from './session-source.js';
 
 /** Jobs claimed per query. */
@@ -54,7 +54,7 @@ export interface EnforcementOptions {
 /** What one job did (the CLI prints it; the workers record it). */
 export interface JobRun {
   job: ClaimedJob;
-  plan: PushPlan | undefined;
+  push: SessionPush | undefined;
   sessions: OpenSession[];
   results: SessionResult[];
   attempts: AttemptRecord[];
@@ -63,7 +63,7 @@ export interface JobRun {
 }
 
 export interface RunHooks {
-  onPlan?: (plan: PushPlan, sessions: readonly OpenSession[]) => void;
+  onPush?: (push: SessionPush, sessions: readonly OpenSession[]) => void;
   onAttempt?: (attempt: AttemptRecord) => void;
 }
 
@@ -223,23 +223,26 @@ export class EnforcementWorkers {
     }
   }
 
-  private async process(job: ClaimedJob, subscriber: SubscriberState | undefined, sessions: OpenSession[], merged: Merged | undefined, hooks: RunHooks): Promise<JobRun> {
+  private async process(job: ClaimedJob, subscriber: PushTarget | undefined, sessions: OpenSession[], merged: Merged | undefined, hooks: RunHooks): Promise<JobRun> {
     const config = this.options.config();
     const settings = config.server.enforcement;
     const attempts: AttemptRecord[] = [];
     const base = { job, sessions, attempts, aborted: false };
     const mergedNote = merged ? ` (merged job(s) #${merged.merged.join(', #')})` : '';
     if (!subscriber) {
-      return { ...base, plan: undefined, results: [], finish: this.finish(job, 'done', `subscriber #${job.subscriberId} does not exist: nothing to push`) };
+      return { ...base, push: undefined, results: [], finish: this.finish(job, 'done', `subscriber #${job.subscriberId} does not exist: nothing to push`) };
     }
     // What the sessions were last given: the oldest merged job's from-status; unknown for manual and plan jobs.
     let fromStatus: SubscriberStatus | null = job.kind === 'status' ? job.fromStatus : null;
     if (merged) fromStatus = merged.uncertain || job.kind !== 'status' ? null : merged.fromStatus;
-    const plan = planPush(config, subscriber, fromStatus);
-    hooks.onPlan?.(plan, sessions);
-    if (plan.noop) return { ...base, plan, results: [], finish: this.finish(job, 'done', plan.noop + mergedNote) };
+    // The status to push is the one billing decided, written with this (the newest) job; manual and plan jobs
+    // carry none, so the subscriber's current status stands.
+    const target: PushTarget = job.kind === 'status' && job.toStatus !== null ? { ...subscriber, status: job.toStatus } : subscriber;
+    const push = decidePush(config, target, fromStatus);
+    hooks.onPush?.(push, sessions);
+    if (push.noop) return { ...base, push, results: [], finish: this.finish(job, 'done', push.noop + mergedNote) };
     if (sessions.length === 0) {
-      return { ...base, plan, results: [], finish: this.finish(job, 'done', `offline: no open session; ${subscriber.username}'s next login gets the ${plan.label}${mergedNote}`) };
+      return { ...base, push, results: [], finish: this.finish(job, 'done', `offline: no open session; ${subscriber.username}'s next login gets the ${push.label}${mergedNote}`) };
     }
     const ctx: LadderContext = {
       config,
@@ -254,19 +257,19 @@ export class EnforcementWorkers {
         this.options.onAttempt?.(attempt);
       },
     };
-    const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, plan)));
-    if (results.some((r) => r.aborted)) return { ...base, plan, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
+    const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, push)));
+    if (results.some((r) => r.aborted)) return { ...base, push, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
     const gone = results.filter((r) => r.gone).map((r) => r.session);
     if (gone.length > 0) {
       await this.sessions.closeGone(gone).catch((err: unknown) => this.options.log.error({ err }, 'enforcement: closing gone sessions failed'));
     }
-    const summary = jobSummary(plan, results) + mergedNote;
-    if (results.every((r) => r.ok)) return { ...base, plan, results, finish: this.finish(job, 'done', summary) };
+    const summary = jobSummary(push, results) + mergedNote;
+    if (results.every((r) => r.ok)) return { ...base, push, results, finish: this.finish(job, 'done', summary) };
     if (job.attempts >= settings.maxAttempts) {
-      return { ...base, plan, results, finish: this.finish(job, 'failed', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; giving up)`) };
+      return { ...base, push, results, finish: this.finish(job, 'failed', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; giving up)`) };
     }
     const delay = Math.min(3600, settings.retryDelaySeconds * 2 ** (job.attempts - 1));
-    return { ...base, plan, results, finish: this.finish(job, 'pending', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; next in ${formatSeconds(delay)})`, delay) };
+    return { ...base, push, results, finish: this.finish(job, 'pending', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; next in ${formatSeconds(delay)})`, delay) };
   }
 
   private finish(job: ClaimedJob, state: JobFinish['state'], outcome: string, retryInSeconds = 0): JobFinish {

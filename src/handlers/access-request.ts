@@ -15,8 +15,8 @@ import type { SubscriberDirectory } from '../subscribers/directory.js';
 
 export interface AccessRequestDeps {
   config: () => Config;
-  directory: SubscriberDirectory;
-  /** Simultaneous-use check (accounting issue); returns a refusal reason or undefined. */
+  directory: Pick<SubscriberDirectory, 'find'>;
+  /** Simultaneous-use check (src/sessions/tracker.ts); returns a refusal reason or undefined. */
   sessionLimit?: (subscriberId: number, maxSessions: number) => string | undefined;
 }
 
@@ -58,7 +58,7 @@ export function accessRequestHandler(deps: AccessRequestDeps): Handler<NasConfig
     const subscriber = deps.directory.find(nas.workspace, user);
     if (!subscriber) return reject('unknown user', BAD_CREDENTIALS);
 
-    const auth = authenticate(request, user, client.secret.bytes, subscriber);
+    const auth = authenticate(request, method, user, client.secret.bytes, subscriber);
     if (!auth.ok) return reject(auth.reason, BAD_CREDENTIALS, auth.attributes);
 
     const plan = config.planByName.get(subscriber.plan);

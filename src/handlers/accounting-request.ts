@@ -2,7 +2,7 @@
  * Accounting-Request (RFC 2866 §4.1). The server has already verified the Request Authenticator (§3), applied the
  * duplicate cache and will echo Proxy-State. This handler turns the packet into a session record, waits until it
  * is COMMITTED (group commit, src/sessions/writer.ts) and only then answers; if it cannot be recorded it returns
- * undefined — no Accounting-Response — so the NAS retries (RFC 2866 §2, radius.md §3).
+ * undefined — no Accounting-Response — so the NAS retries (RFC 2866 §2, docs/radius-protocol.md §11).
  */
 import { DEFAULTS, type Config, type NasConfig } from '../config/index.js';
 import { normaliseAddress } from '../radius/clients.js';

@@ -93,18 +93,32 @@ function contact(workspace: WorkspaceConfig): string {
   return workspace.supportContact ? ` — ${workspace.supportContact}` : ` — contact ${workspace.name}`;
 }
 
+/** What each status gets: its plan, the workspace's expired profile, or a refusal. The one table of it. */
+export type ProfileKind = ProfileDecision['kind'];
+
+const PROFILE_OF: Readonly<Record<SubscriberStatus, ProfileKind>> = {
+  active: 'plan',
+  due_soon: 'plan',
+  grace: 'plan',
+  expired: 'expired',
+  suspended: 'refuse',
+  disabled: 'refuse',
+};
+
+export function profileKind(status: SubscriberStatus): ProfileKind {
+  return PROFILE_OF[status];
+}
+
 export function selectProfile(input: ProfileInput): ProfileDecision {
   const { status, workspace, plan } = input;
-  switch (status) {
-    case 'suspended':
-      return { kind: 'refuse', reason: 'suspended', message: `Your account is suspended for non-payment${contact(workspace)}` };
-    case 'disabled':
-      return { kind: 'refuse', reason: 'disabled', message: `Your account is disabled${contact(workspace)}` };
+  switch (profileKind(status)) {
+    case 'refuse':
+      return status === 'suspended'
+        ? { kind: 'refuse', reason: 'suspended', message: `Your account is suspended for non-payment${contact(workspace)}` }
+        : { kind: 'refuse', reason: 'disabled', message: `Your account is disabled${contact(workspace)}` };
     case 'expired':
       return { kind: 'expired', attributes: expiredAttributes(workspace, plan?.interimIntervalSeconds ?? 300) };
-    case 'active':
-    case 'due_soon':
-    case 'grace': {
+    case 'plan': {
       if (!plan) {
         return { kind: 'refuse', reason: `plan "${input.planName}" is not configured`, message: `Service plan unavailable${contact(workspace)}` };
       }

@@ -142,7 +142,7 @@ export function signResponse(packet: Buffer, requestAuthenticator: Buffer, secre
 
 /**
  * Finish a request whose authenticator is hashed (Accounting, CoA, Disconnect) in place: MA first with both the
- * authenticator and MA zeroed, then the Request Authenticator (radius.md §4).
+ * authenticator and MA zeroed, then the Request Authenticator (docs/radius-protocol.md §4, §12).
  */
 export function signHashedRequest(packet: Buffer, secret: Buffer, maValueOffset: number): void {
   ZERO16.copy(packet, 4);

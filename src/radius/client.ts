@@ -1,5 +1,5 @@
 /**
- * Sending CoA-Request / Disconnect-Request to a NAS (RFC 5176; radius.md §4). radgate is the client; the router
+ * Sending CoA and Disconnect requests to a NAS (RFC 5176; docs/radius-protocol.md §12). radgate is the client; the NAS
  * listens on its CoA port (3799). One UDP socket per address family, so every retransmission leaves from the same
  * source port; Identifiers are allocated per destination and never reused while a request to it is in flight.
  */
@@ -8,12 +8,12 @@ import { isIPv6 } from 'node:net';
 import type { Logger } from '../log.js';
 import { packetAuthenticator, verifyMessageAuthenticator, constantTimeEqual } from './authenticator.js';
 import { normaliseAddress } from './clients.js';
-import { Code } from './codes.js';
+import { Attr, Code } from './codes.js';
 import { radiusCodec } from './dictionary.js';
 import { encodeHashedRequest, type ReplyAttribute, type Secret } from './encode.js';
 import { parseFrame } from './packet.js';
 
-/** RFC 5176 §3.5 Error-Cause values (mikrotik.md §4). */
+/** RFC 5176 §3.5 Error-Cause values (docs/radius-protocol.md §13). */
 export const ERROR_CAUSES: Readonly<Record<number, string>> = {
   201: 'Residual-Session-Context-Removed',
   202: 'Invalid-EAP-Packet',
@@ -38,9 +38,6 @@ export const ERROR_CAUSES: Readonly<Record<number, string>> = {
 export function describeErrorCause(cause: number): string {
   return `${cause} ${ERROR_CAUSES[cause] ?? 'Unknown-Error-Cause'}`;
 }
-
-const ATTR_REPLY_MESSAGE = 18;
-const ATTR_ERROR_CAUSE = 101;
 
 /** Where a request goes. */
 export interface CoaPeer {
@@ -268,8 +265,8 @@ export class RadiusClient {
       const decoded = radiusCodec().decode({ packet: frame.packet, no_secret: true });
       attributes = decoded.attributes;
       for (const [type, value] of decoded.raw_attributes) {
-        if (type === ATTR_ERROR_CAUSE && value.length === 4) errorCause ??= value.readUInt32BE(0);
-        if (type === ATTR_REPLY_MESSAGE) replyMessage = (replyMessage ?? '') + value.toString('utf8');
+        if (type === Attr.ErrorCause && value.length === 4) errorCause ??= value.readUInt32BE(0);
+        if (type === Attr.ReplyMessage) replyMessage = (replyMessage ?? '') + value.toString('utf8');
       }
     } catch {
       // Values the codec cannot read do not change the verdict: the reply is authentic.

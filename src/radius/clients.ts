@@ -1,8 +1,9 @@
 /**
- * RADIUS clients (NASes) by source address: the one lookup that yields a secret (radius.md §2). Unknown sources are
- * the caller's to drop. Holds the per-client BlastRADIUS state learned in `auto` mode.
+ * RADIUS clients (NASes) by source address: the one lookup that yields a secret (docs/radius-protocol.md §2).
+ * Unknown sources are the caller's to drop. Holds the per-client BlastRADIUS state learned in `auto` mode.
  */
-import { BlockList, isIPv4, isIPv6 } from 'node:net';
+import { isIPv4 } from 'node:net';
+import { parseCidr, parseIp, rangeContains, type IpRange } from '../ip.js';
 import type { Secret } from './encode.js';
 
 export type TriState = 'yes' | 'no' | 'auto';
@@ -30,7 +31,7 @@ export function normaliseAddress(address: string): string {
 
 export class ClientRegistry<T> {
   private readonly exact = new Map<string, Client<T>>();
-  private readonly ranges: Array<{ list: BlockList; client: Client<T> }> = [];
+  private readonly ranges: Array<{ range: IpRange; client: Client<T> }> = [];
 
   constructor(definitions: readonly ClientDefinition<T>[], previous?: ClientRegistry<T>) {
     for (const definition of definitions) {
@@ -43,14 +44,9 @@ export class ClientRegistry<T> {
           ? before.learned
           : {};
       const client: Client<T> = { ...definition, learned };
-      const [ip, prefix] = definition.address.split('/');
-      if (prefix === undefined) {
-        this.exact.set(normaliseAddress(ip!), client);
-      } else {
-        const list = new BlockList();
-        list.addSubnet(ip!, Number(prefix), isIPv6(ip!) ? 'ipv6' : 'ipv4');
-        this.ranges.push({ list, client });
-      }
+      // A single address is a map hit (the common case, no parsing per datagram); a range is matched by value.
+      if (!definition.address.includes('/')) this.exact.set(normaliseAddress(definition.address), client);
+      else this.ranges.push({ range: parseCidr(definition.address), client });
     }
   }
 
@@ -58,8 +54,10 @@ export class ClientRegistry<T> {
     const normalised = normaliseAddress(address);
     const hit = this.exact.get(normalised);
     if (hit) return hit;
-    const family = isIPv6(normalised) ? 'ipv6' : 'ipv4';
-    for (const { list, client } of this.ranges) if (list.check(normalised, family)) return client;
+    if (this.ranges.length === 0) return undefined;
+    const ip = parseIp(normalised);
+    if (ip === undefined) return undefined;
+    for (const { range, client } of this.ranges) if (rangeContains(range, ip)) return client;
     return undefined;
   }
 

@@ -1,9 +1,10 @@
 /**
  * Building replies and requests. Replies carry Message-Authenticator as their FIRST attribute (BlastRADIUS
- * hardening, radius.md §2) and echo every Proxy-State of the request, unmodified and in order (RFC 2865 §5.33).
+ * hardening, docs/radius-protocol.md §4) and echo every Proxy-State of the request, unmodified and in order
+ * (RFC 2865 §5.33).
  */
 import { signHashedRequest, signResponse, ZERO16 } from './authenticator.js';
-import { Attr, CODE_NAMES, HEADER_LENGTH, MAX_PACKET_LENGTH } from './codes.js';
+import { Attr, CODE_NAMES, HEADER_LENGTH, MA_LENGTH, MAX_PACKET_LENGTH } from './codes.js';
 import { radiusCodec, type AttributeList, type AttributeValue } from './dictionary.js';
 import type { Frame } from './packet.js';
 
@@ -82,7 +83,7 @@ function octets(name: string, vendor: number | undefined, value: Buffer, id: num
   // RFC 2865 §5.26: Vendor-Specific = 26, length, Vendor-Id (4), then the sub-attribute.
   if (value.length > 247) throw new RangeError(`${name}: value longer than 247 bytes`);
   const out = Buffer.allocUnsafe(8 + value.length);
-  out[0] = 26;
+  out[0] = Attr.VendorSpecific;
   out[1] = 8 + value.length;
   out.writeUInt32BE(vendor, 2);
   out[6] = id;
@@ -113,7 +114,8 @@ function attributeBytes(attribute: ReplyAttribute, authenticator: Buffer, secret
   return bytes;
 }
 
-const MA_ATTRIBUTE = Buffer.from([80, 18, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+/** RFC 3579 §3.2: type 80, length 18, the value zeroed until the packet is signed. */
+const MA_ATTRIBUTE = Buffer.concat([Buffer.of(Attr.MessageAuthenticator, 2 + MA_LENGTH), Buffer.alloc(MA_LENGTH)]);
 
 /*
  * Packets are cut from slabs of their own. The duplicate cache keeps every reply for its window and lets them go

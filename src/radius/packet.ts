@@ -1,6 +1,6 @@
 /**
- * Framing and parsing of received datagrams. Strict where the RFCs require it (radius.md §2): lengths, attribute
- * bounds, Message-Authenticator shape. Attribute values are decoded by name through the `radius` codec.
+ * Framing and parsing of received datagrams. Strict where the RFCs require it (docs/radius-protocol.md §2): lengths,
+ * attribute bounds, Message-Authenticator shape. Attribute values are decoded by name through the `radius` codec.
  */
 import { Attr, CODE_NAMES, HEADER_LENGTH, MA_LENGTH, MAX_PACKET_LENGTH, MIN_PACKET_LENGTH } from './codes.js';
 import { radiusCodec, type DecodedPacket } from './dictionary.js';

@@ -1,7 +1,7 @@
 /**
  * The UDP server: datagram → client lookup → framing → authenticity → duplicate cache → decode → handler → reply.
  * (docs/lifecycle.md draws it.) It knows nothing of subscribers or billing: handlers decide, it enforces the wire
- * rules of radius.md §2. Every drop is counted by reason.
+ * rules of docs/radius-protocol.md §2–§7. Every drop is counted by reason.
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import dns from 'node:dns';
@@ -17,13 +17,31 @@ import { decodeAttributes, parseFrame, type Frame, type RadiusRequest } from './
 
 export type Port = 'auth' | 'acct';
 
+/**
+ * One request from the moment it passed the duplicate cache until its reply is sent (or it is dropped): the one
+ * object the server allocates per request. The handler gets the same object, seen through `HandlerContext`.
+ */
 export interface RequestContext<T> {
-  client: Client<T>;
-  port: Port;
-  source: { address: string; port: number };
+  /** The NAS it came from; its secret verified the request and signs the reply. */
+  readonly client: Client<T>;
+  /** The socket kind that received it: `auth` (Access-Request, Status-Server) or `acct` (Accounting-Request). */
+  readonly port: Port;
+  /** The socket that received it; the reply leaves through it. */
+  readonly socket: Socket;
+  /** Source address and port; the reply goes back there (RFC 2865 §3). */
+  readonly source: { readonly address: string; readonly port: number };
+  /** The framed datagram (code, identifier, packet bytes, Message-Authenticator offset, Proxy-States). */
+  readonly frame: Frame;
+  /** Duplicate-cache key: port kind, source address and port, Identifier (RFC 5080 §2.2.2). */
+  readonly key: string;
+  /** When the datagram was received: `performance.now()`, ms. Latency is measured from here. */
+  readonly receivedAt: number;
   /** A child logger bound to this request (NAS, identifier, source); created on first use. */
   readonly log: Logger;
 }
+
+/** What a handler sees of its request context: not the socket or the cache key, which are the server's. */
+export type HandlerContext<T> = Pick<RequestContext<T>, 'client' | 'port' | 'source' | 'frame' | 'receivedAt' | 'log'>;
 
 /** What a handler decides. `undefined` means: send nothing (the NAS will retry). */
 export interface HandlerResult {
@@ -37,7 +55,7 @@ export interface HandlerResult {
 
 export type Handler<T> = (
   request: RadiusRequest,
-  context: RequestContext<T>,
+  context: HandlerContext<T>,
 ) => HandlerResult | undefined | Promise<HandlerResult | undefined>;
 
 export type DropReason =
@@ -97,8 +115,57 @@ const PORT_CODES: Record<Port, ReadonlySet<number>> = {
   acct: new Set([Code.AccountingRequest, Code.StatusServer]),
 };
 
-/** Replies that must carry Message-Authenticator first (radius.md §2). */
+/** Replies that must carry Message-Authenticator first (docs/radius-protocol.md §4). */
 const MA_REPLY_CODES: ReadonlySet<number> = new Set([Code.AccessAccept, Code.AccessReject, Code.AccessChallenge]);
+
+function requiresMa(client: Client<unknown>): boolean {
+  if (client.requireMessageAuthenticator === 'yes') return true;
+  return client.requireMessageAuthenticator === 'auto' && client.learned.requireMa === true;
+}
+
+function limitsProxyState(client: Client<unknown>): boolean {
+  if (client.limitProxyState === 'yes') return true;
+  return client.limitProxyState === 'auto' && client.learned.limitProxyState !== false;
+}
+
+/**
+ * What a framed datagram must pass before it is decoded (docs/radius-protocol.md §1–§4): its code belongs on the port,
+ * and it is authentic for the NAS's secret under the NAS's BlastRADIUS policy (with what `auto` has learned so far).
+ * Returns why to drop it, or undefined. Changes nothing and never throws; the decoder fuzz calls it as the server
+ * does.
+ */
+export function screenRequest(port: Port, client: Client<unknown>, frame: Frame): DropReason | undefined {
+  if (!PORT_CODES[port].has(frame.code)) return 'wrong-port';
+  const secret = client.secret.bytes;
+  const hasMa = frame.maValueOffset >= 0;
+  switch (frame.code) {
+    case Code.AccessRequest:
+      if (hasMa) {
+        // RFC 3579 §3.2: an invalid Message-Authenticator is silently discarded.
+        return verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)
+          ? undefined
+          : 'bad-message-authenticator';
+      }
+      if (requiresMa(client)) return 'missing-message-authenticator';
+      if (frame.proxyStates.length > 0 && limitsProxyState(client)) return 'proxy-state-without-message-authenticator';
+      return undefined;
+    case Code.StatusServer:
+      // RFC 5997 §3: Status-Server without a valid Message-Authenticator is discarded.
+      if (!hasMa) return 'missing-message-authenticator';
+      return verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)
+        ? undefined
+        : 'bad-message-authenticator';
+    case Code.AccountingRequest:
+      // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and secret.
+      if (!verifyHashedRequestAuthenticator(frame.packet, secret)) return 'bad-authenticator';
+      if (hasMa && !verifyMessageAuthenticator(frame.packet, frame.maValueOffset, ZERO16, secret)) {
+        return 'bad-message-authenticator';
+      }
+      return undefined;
+    default:
+      return 'wrong-port';
+  }
+}
 
 export class RadiusServer<T> {
   readonly stats: ServerStats = {
@@ -184,15 +251,16 @@ export class RadiusServer<T> {
   }
 
   private receive(port: Port, socket: Socket, msg: Buffer, rinfo: RemoteInfo): void {
+    const receivedAt = performance.now();
     this.stats.received++;
     const client = this.options.clients().lookup(rinfo.address);
     if (!client) return this.drop('unknown-client', { source: rinfo.address });
     const parsed = parseFrame(msg);
     if (!parsed.ok) return this.drop('malformed', { nas: client.name, why: parsed.reason });
     const frame = parsed.frame;
-    if (!PORT_CODES[port].has(frame.code)) return this.drop('wrong-port', { nas: client.name, code: frame.code, port });
-    const rejected = this.checkAuthenticity(client, frame);
-    if (rejected) return this.drop(rejected, { nas: client.name, code: frame.code });
+    const rejected = screenRequest(port, client, frame);
+    if (rejected) return this.drop(rejected, { nas: client.name, code: frame.code, port });
+    if (frame.code === Code.AccessRequest) this.learn(client, frame);
 
     const key = `${port}|${rinfo.address}|${rinfo.port}|${frame.identifier}`;
     const verdict = this.dedupe.check(key, frame.authenticator);
@@ -204,54 +272,7 @@ export class RadiusServer<T> {
     }
     if (verdict.kind === 'in-progress') return this.drop('duplicate-in-progress', { nas: client.name });
 
-    this.process(port, socket, client, frame, rinfo, key);
-  }
-
-  /** BlastRADIUS and authenticator rules (radius.md §2); returns why to drop, or undefined. */
-  private checkAuthenticity(client: Client<T>, frame: Frame): DropReason | undefined {
-    const secret = client.secret.bytes;
-    const hasMa = frame.maValueOffset >= 0;
-    switch (frame.code) {
-      case Code.AccessRequest: {
-        if (hasMa) {
-          if (!verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)) {
-            return 'bad-message-authenticator';
-          }
-        } else {
-          if (this.requiresMa(client)) return 'missing-message-authenticator';
-          if (frame.proxyStates.length > 0 && this.limitsProxyState(client)) {
-            return 'proxy-state-without-message-authenticator';
-          }
-        }
-        this.learn(client, frame);
-        return undefined;
-      }
-      case Code.StatusServer:
-        // RFC 5997 §3: Status-Server without a valid Message-Authenticator is discarded.
-        if (!hasMa) return 'missing-message-authenticator';
-        return verifyMessageAuthenticator(frame.packet, frame.maValueOffset, frame.authenticator, secret)
-          ? undefined
-          : 'bad-message-authenticator';
-      case Code.AccountingRequest:
-        // RFC 2866 §3: the Request Authenticator is an MD5 over the packet and secret.
-        if (!verifyHashedRequestAuthenticator(frame.packet, secret)) return 'bad-authenticator';
-        if (hasMa && !verifyMessageAuthenticator(frame.packet, frame.maValueOffset, ZERO16, secret)) {
-          return 'bad-message-authenticator';
-        }
-        return undefined;
-      default:
-        return 'wrong-port';
-    }
-  }
-
-  private requiresMa(client: Client<T>): boolean {
-    if (client.requireMessageAuthenticator === 'yes') return true;
-    return client.requireMessageAuthenticator === 'auto' && client.learned.requireMa === true;
-  }
-
-  private limitsProxyState(client: Client<T>): boolean {
-    if (client.limitProxyState === 'yes') return true;
-    return client.limitProxyState === 'auto' && client.learned.limitProxyState !== false;
+    this.process(new ServerRequest(this.options.log, client, port, socket, rinfo, frame, key, receivedAt));
   }
 
   /** `auto` mode: a verified Access-Request decides (FreeRADIUS 3.2.5 semantics). */
@@ -271,63 +292,45 @@ export class RadiusServer<T> {
   }
 
   /** Decode and hand to the handler; a synchronous result is answered at once, a promise when it settles. */
-  private process(port: Port, socket: Socket, client: Client<T>, frame: Frame, rinfo: RemoteInfo, key: string): void {
-    const started = performance.now();
+  private process(context: ServerRequest<T>): void {
+    const { frame } = context;
     let request: RadiusRequest;
     try {
       request = decodeAttributes(frame);
     } catch (err) {
-      this.dedupe.forget(key);
-      return this.drop('malformed', { nas: client.name, why: (err as Error).message });
+      this.dedupe.forget(context.key);
+      return this.drop('malformed', { nas: context.client.name, why: (err as Error).message });
     }
     const handler = this.options.handlers[frame.code];
     if (!handler) {
-      this.dedupe.forget(key);
-      return this.drop('no-handler', { nas: client.name, code: frame.code });
+      this.dedupe.forget(context.key);
+      return this.drop('no-handler', { nas: context.client.name, code: frame.code });
     }
     let outcome: ReturnType<Handler<T>>;
-    const root = this.options.log;
-    let child: Logger | undefined;
-    const context: RequestContext<T> = {
-      client,
-      port,
-      source: { address: rinfo.address, port: rinfo.port },
-      // Most requests never log beyond the summary line: the child is made only when something asks for it.
-      get log() {
-        return (child ??= root.child({ nas: client.name, id: frame.identifier, source: `${rinfo.address}:${rinfo.port}` }));
-      },
-    };
     try {
       outcome = handler(request, context);
     } catch (err) {
-      return this.handlerFailed(err, context, key);
+      return this.handlerFailed(err, context);
     }
-    if (!(outcome instanceof Promise)) return this.answer(socket, client, frame, rinfo, key, started, outcome);
+    if (!(outcome instanceof Promise)) return this.answer(context, outcome);
     const work = outcome.then(
-      (result) => this.answer(socket, client, frame, rinfo, key, started, result),
-      (err: unknown) => this.handlerFailed(err, context, key),
+      (result) => this.answer(context, result),
+      (err: unknown) => this.handlerFailed(err, context),
     );
     this.inFlight.add(work);
     void work.finally(() => this.inFlight.delete(work));
   }
 
-  private handlerFailed(err: unknown, context: RequestContext<T>, key: string): void {
-    this.dedupe.forget(key);
+  private handlerFailed(err: unknown, context: RequestContext<T>): void {
+    this.dedupe.forget(context.key);
     this.countDrop('handler-error', context.client.name);
     context.log.error({ err }, 'handler failed; no reply sent');
   }
 
-  private answer(
-    socket: Socket,
-    client: Client<T>,
-    frame: Frame,
-    rinfo: RemoteInfo,
-    key: string,
-    started: number,
-    result: HandlerResult | undefined,
-  ): void {
+  private answer(context: RequestContext<T>, result: HandlerResult | undefined): void {
+    const { client, frame } = context;
     if (!result) {
-      this.dedupe.forget(key);
+      this.dedupe.forget(context.key);
       this.countDrop('handler-declined', client.name);
       return;
     }
@@ -341,12 +344,12 @@ export class RadiusServer<T> {
         messageAuthenticator: MA_REPLY_CODES.has(result.code) || frame.code === Code.StatusServer,
       });
     } catch (err) {
-      this.dedupe.forget(key);
+      this.dedupe.forget(context.key);
       this.countDrop('handler-error', client.name);
       this.options.log.error({ err, nas: client.name, ...result.log }, 'reply could not be encoded; no reply sent');
       return;
     }
-    const latencyMs = performance.now() - started;
+    const latencyMs = performance.now() - context.receivedAt;
     // Checked first: at warn the per-request object is never built.
     if (this.options.log.isLevelEnabled('info')) {
       this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
@@ -355,17 +358,44 @@ export class RadiusServer<T> {
     if (result.delayMs && result.delayMs > 0) {
       const timer = setTimeout(() => {
         this.pendingTimers.delete(timer);
-        this.send(socket, key, reply, rinfo);
+        this.send(context, reply);
       }, result.delayMs);
       this.pendingTimers.add(timer);
     } else {
-      this.send(socket, key, reply, rinfo);
+      this.send(context, reply);
     }
   }
 
-  private send(socket: Socket, key: string, reply: Buffer, rinfo: RemoteInfo): void {
-    this.dedupe.complete(key, reply);
+  private send(context: RequestContext<T>, reply: Buffer): void {
+    this.dedupe.complete(context.key, reply);
     this.stats.replied++;
-    socket.send(reply, rinfo.port, rinfo.address);
+    context.socket.send(reply, context.source.port, context.source.address);
+  }
+}
+
+/**
+ * The request context as the server builds it: one object per request, shaped the same for every request; the
+ * child logger is made only when something asks for it (most requests never log beyond the summary line).
+ */
+class ServerRequest<T> implements RequestContext<T> {
+  private child: Logger | undefined = undefined;
+
+  constructor(
+    private readonly root: Logger,
+    readonly client: Client<T>,
+    readonly port: Port,
+    readonly socket: Socket,
+    readonly source: RemoteInfo,
+    readonly frame: Frame,
+    readonly key: string,
+    readonly receivedAt: number,
+  ) {}
+
+  get log(): Logger {
+    return (this.child ??= this.root.child({
+      nas: this.client.name,
+      id: this.frame.identifier,
+      source: `${this.source.address}:${this.source.port}`,
+    }));
   }
 }

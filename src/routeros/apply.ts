@@ -1,13 +1,13 @@
 /**
  * @module routeros/apply
- * `router-apply` over the RouterOS API: read the managed tables and settings menus, plan (plan.ts), then run the
+ * `router-apply` over the RouterOS API: read the managed tables and settings menus, plan (diff.ts), then run the
  * operations in order. A failure stops the run; the report says exactly which operations were applied, which one
  * failed and with what, and which were not attempted — running again picks up from the router's real state.
  */
 
 import type { RouterOsApi } from './api.js';
 import type { DesiredConfiguration } from './desired.js';
-import { describeOperation, planChanges, type Operation, type Plan, type RouterRow, type RouterState, type RowRef } from './diff.js';
+import { describeOperation, diffRouter, type Operation, type RouterDiff, type RouterRow, type RouterState, type RowRef } from './diff.js';
 
 /** Reads what the plan needs: every managed table and every settings menu of the model. */
 export async function readRouterState(api: RouterOsApi, model: DesiredConfiguration): Promise<RouterState> {
@@ -21,7 +21,7 @@ export async function readRouterState(api: RouterOsApi, model: DesiredConfigurat
 }
 
 export interface ApplyReport {
-  readonly plan: Plan;
+  readonly plan: RouterDiff;
   readonly applied: readonly Operation[];
   /** The operation that failed and the router's words, when the run stopped early. */
   readonly failed: { readonly operation: Operation; readonly error: Error } | undefined;
@@ -31,13 +31,13 @@ export interface ApplyReport {
 
 /** Reads the router, plans, and (unless `dryRun` or there are conflicts) applies the plan. */
 export async function applyConfiguration(api: RouterOsApi, model: DesiredConfiguration, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
-  const plan = planChanges(model, await readRouterState(api, model));
+  const plan = diffRouter(model, await readRouterState(api, model));
   if (options.dryRun === true || plan.conflicts.length > 0) return { plan, applied: [], failed: undefined, skipped: [...plan.operations] };
-  return runPlan(api, plan);
+  return applyDiff(api, plan);
 }
 
 /** Runs the operations in order; stops at the first failure. */
-export async function runPlan(api: RouterOsApi, plan: Plan): Promise<ApplyReport> {
+export async function applyDiff(api: RouterOsApi, plan: RouterDiff): Promise<ApplyReport> {
   const added = new Map<string, string>();
   const id = (ref: RowRef): string => {
     if ('id' in ref) return ref.id;

@@ -1,8 +1,8 @@
 /**
  * One RouterOS API session over TCP (8728) or TLS (8729): connect, log in, run tagged commands concurrently.
  *
- * Written on the wire protocol instead of wrapping `node-routeros` 1.6.9, whose traps (mikrotik.md §8) sit where a
- * wrapper cannot reach: `!empty` makes its Channel throw UNKNOWNREPLY synchronously inside the socket's 'data'
+ * Written on the wire protocol instead of wrapping `node-routeros` 1.6.9, whose traps (docs/routeros.md §11) sit where
+ * a wrapper cannot reach: `!empty` makes its Channel throw UNKNOWNREPLY synchronously inside the socket's 'data'
  * handler and the following `!done` throws UNREGISTEREDTAG there too (both uncaught: the process dies); a command
  * whose socket closes never settles; `!trap` is turned into `new Error(message)` inside the Channel; words are
  * transcoded to win1252, so a UTF-8 user name from RADIUS never matches. Here every failure is a rejected promise

@@ -2,7 +2,7 @@
  * @module routeros/desired
  * The RouterOS configuration radgate wants on one NAS, as data: settings menus (`/ppp/aaa`) and objects, each
  * object tagged `comment="radgate:<key>"`. Both the `.rsc` renderer (script.ts) and the API apply (apply.ts) are
- * derived from this one model, so the script and `router-apply` cannot drift apart. See mikrotik.md §4–§7.
+ * derived from this one model, so the script and `router-apply` cannot drift apart. See docs/routeros.md §4–§8.
  */
 
 import type { NasRouterConfig, RouterService } from '../config/index.js';
@@ -125,7 +125,7 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
   const exactHosts = hosts.filter((h) => !h.startsWith('*.'));
   const tlsPatterns = hosts.flatMap((h) => (h.startsWith('*.') ? [h] : [h, `*.${h}`]));
 
-  // RADIUS client (mikrotik.md §4): radgate as the router's RADIUS server for the configured services.
+  // RADIUS client (docs/routeros.md §4): radgate as the router's RADIUS server for the configured services.
   objects.push({
     path: '/radius',
     key: `${TAG_PREFIX}radius`,
@@ -141,7 +141,7 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
       prop('src-address', router.srcAddress ?? '0.0.0.0', { absent: '0.0.0.0' }),
     ],
   });
-  // CoA / Disconnect (RFC 5176): the port is always explicit, RouterOS defaults disagree (mikrotik.md §4).
+  // CoA / Disconnect (RFC 5176): the port is always explicit, RouterOS defaults disagree (docs/routeros.md §4).
   settings.push({ path: '/radius/incoming', properties: [prop('accept', 'yes', { compare: 'bool' }), prop('port', String(input.coaPort))] });
 
   if (has('ppp')) {
@@ -153,7 +153,7 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
         prop('interim-update', duration(router.interimIntervalSeconds), { compare: 'duration' }),
       ],
     });
-    // The expired profile (mikrotik.md §5): its own dynamic address list plus on-up/on-down upkeep of static entries.
+    // The expired profile (docs/routeros.md §6): its dynamic address list plus on-up/on-down upkeep of static entries.
     objects.push({
       path: '/ppp/profile',
       key: `${TAG_PREFIX}ppp-profile`,
@@ -168,7 +168,7 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
     });
   }
 
-  // The payment allowlist, by DNS name: the router resolves and refreshes it (mikrotik.md §6).
+  // The payment allowlist, by DNS name: the router resolves and refreshes it (docs/routeros.md §7).
   for (const host of exactHosts) {
     objects.push({ path: '/ip/firewall/address-list', key: `${TAG_PREFIX}allow:${host}`, properties: [prop('list', ALLOW_LIST), prop('address', host)] });
   }
@@ -209,7 +209,7 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
     // The redirected connection itself: after dst-nat, forward sees the captive listener as its destination.
     rule('captive', [prop('protocol', 'tcp'), prop('dst-address', input.redirect.ip), prop('dst-port', String(input.redirect.port)), prop('action', 'accept')]),
     rule('allowlist', [prop('dst-address-list', ALLOW_LIST), prop('action', 'accept')]),
-    // tls-host (SNI) complements the address list for HTTPS; it misses split ClientHellos (mikrotik.md §6).
+    // tls-host (SNI) complements the address list for HTTPS; it misses split ClientHellos (docs/routeros.md §7).
     ...tlsPatterns.map((pattern) =>
       rule(`tls:${pattern}`, [prop('protocol', 'tcp'), prop('dst-port', '443'), prop('tls-host', pattern), prop('action', 'accept')]),
     ),

@@ -1,5 +1,5 @@
 /**
- * @module routeros/plan
+ * @module routeros/diff
  * What `router-apply` must do to turn a router's current state into the desired configuration: a pure function from
  * (desired model, tables read over the API) to a list of operations — add / set / remove / move per object, set per
  * settings menu — with the same rules as the rendered script (script.ts): find by comment, add if absent (rules that
@@ -37,7 +37,7 @@ export type Operation =
   | { readonly kind: 'remove'; readonly path: string; readonly key: string; readonly target: RowRef; readonly reason: string }
   | { readonly kind: 'move'; readonly path: string; readonly key: string; readonly target: RowRef; readonly before: RowRef; readonly label: string };
 
-export interface Plan {
+export interface RouterDiff {
   readonly nas: string;
   readonly operations: readonly Operation[];
   /** Untagged objects in the way; when not empty nothing may be applied. */
@@ -110,7 +110,7 @@ function sameRef(a: RowRef, b: RowRef): boolean {
 }
 
 /** The plan that makes `state` match `model`. */
-export function planChanges(model: DesiredConfiguration, state: RouterState): Plan {
+export function diffRouter(model: DesiredConfiguration, state: RouterState): RouterDiff {
   const operations: Operation[] = [];
   const conflicts: string[] = [];
   const notes: string[] = [];

@@ -1,6 +1,6 @@
 /**
- * Ending a live session through the RouterOS API, the last step of the enforcement ladder (mikrotik.md §8): find the
- * row in `/ppp/active` (by name, then session id or address) or `/ip/hotspot/active` (by user), remove it, and for
+ * Ending a live session through the RouterOS API, the last rung of the enforcement ladder (docs/routeros.md §10): find
+ * the row in `/ppp/active` (by name, then session id or address) or `/ip/hotspot/active` (by user), remove it, and for
  * HotSpot also the user's cookies (or the browser logs straight back in). No row — `!empty`, an empty print, or a
  * "no such item" trap on remove because the session ended meanwhile — means the session is already gone.
  */
@@ -22,7 +22,7 @@ export interface PppSession {
 
 /**
  * `/ppp/active`'s `session-id` is `0x81A00003` in some RouterOS versions and the bare hex in others (*unverified*,
- * mikrotik.md): compare without `0x`, case and leading zeros.
+ * docs/routeros.md §10): compare without `0x`, case and leading zeros.
  */
 export function sameSessionId(a: string, b: string): boolean {
   const norm = (s: string) => s.trim().toLowerCase().replace(/^0x/, '').replace(/^0+(?=.)/, '');

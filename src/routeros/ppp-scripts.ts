@@ -1,7 +1,7 @@
 /**
  * @module routeros/ppp-scripts
  * The expired PPP profile's on-up / on-down scripts, which keep the unpaid address list exact across reconnects and
- * timing gaps (mikrotik.md §5). Entries they manage carry `comment="radgate-user:<user>"` — deliberately NOT the
+ * timing gaps (docs/routeros.md §6). Entries they manage carry `comment="radgate-user:<user>"` — deliberately NOT the
  * `radgate:` prefix, so `router-apply` never mistakes them for configuration it should remove.
  *
  * - on-up: remove this user's older static entries (a session whose on-down never ran: reboot, race) and any static

@@ -1,7 +1,7 @@
 /**
  * @module routeros/redirect-target
  * Where the router's dst-nat sends unpaid subscribers' HTTP: RouterOS `to-addresses` takes an IPv4 address, not a
- * name, so the workspace's reminder host is resolved when rendering (mikrotik.md §6). An explicit `redirect_ip`
+ * name, so the workspace's reminder host is resolved when rendering (docs/routeros.md §7). An explicit `redirect_ip`
  * overrides resolution. A name that does not resolve, or resolves to an address no router can redirect to
  * (loopback, unspecified, multicast, link-local, broadcast/reserved) is an operator-facing error naming the
  * workspace, the NAS and the host — never a silent guess.

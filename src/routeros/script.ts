@@ -1,7 +1,7 @@
 /**
  * @module routeros/script
  * Renders a `DesiredConfiguration` as a RouterOS script (`.rsc`) that can be run any number of times
- * (mikrotik.md §7): each object is found by its `comment="radgate:<key>"`, added when missing (rules that must sit
+ * (docs/routeros.md §8): each object is found by its `comment="radgate:<key>"`, added when missing (rules that must sit
  * high with `place-before`), set when present (duplicates removed), moved when out of order; radgate-tagged objects
  * the configuration no longer wants are removed; nothing without a radgate tag is touched. The output is a pure
  * function of the model: the same config renders byte-identical scripts.

@@ -1,5 +1,5 @@
 /**
- * RouterOS API wire format (mikrotik.md §8): a word is a length prefix plus bytes, a sentence is words ended by an
+ * RouterOS API wire format (docs/routeros.md §9): a word is a length prefix plus bytes, a sentence is words ended by an
  * empty word. Words are UTF-8 on our side: RouterOS stores bytes, and the names radgate matches (PPP users, comments)
  * arrived over RADIUS as UTF-8.
  */

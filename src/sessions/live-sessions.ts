@@ -4,55 +4,27 @@
  */
 import { randomBytes } from 'node:crypto';
 import { SESSIONS_CHANNEL } from '../db/channels.js';
-import { sql } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
 import {
   closeSession,
   openSessionChanges,
   sweepStaleSessions,
-  type Executor,
   type SessionChange,
 } from './store.js';
 import { SessionTracker } from './tracker.js';
 import { AccountingWriter, type AccountingRecord, type WriterOptions } from './writer.js';
 
-/** NOTIFY payloads are limited to 8000 bytes. */
-const MAX_PAYLOAD = 7900;
-
-/** `<instance>|<id>,<id>,…` — several payloads when the ids do not fit in one. */
-export function announcements(instanceId: string, subscriberIds: readonly number[]): string[] {
-  const payloads: string[] = [];
-  let current: string[] = [];
-  let length = instanceId.length + 1;
-  for (const id of subscriberIds) {
-    const text = String(id);
-    if (current.length > 0 && length + text.length + 1 > MAX_PAYLOAD) {
-      payloads.push(`${instanceId}|${current.join(',')}`);
-      current = [];
-      length = instanceId.length + 1;
-    }
-    current.push(text);
-    length += text.length + 1;
-  }
-  if (current.length > 0) payloads.push(`${instanceId}|${current.join(',')}`);
-  return payloads;
-}
-
-/** Parses an announcement; undefined when malformed. */
+/**
+ * Parses a `radgate_sessions` payload, `<instance>|<id>,<id>,…` (written by the session store's statements, split
+ * below PostgreSQL's 8000-byte NOTIFY limit); undefined when malformed.
+ */
 export function parseAnnouncement(payload: string): { instanceId: string; subscriberIds: number[] } | undefined {
   const bar = payload.indexOf('|');
   if (bar <= 0) return undefined;
   const ids = payload.slice(bar + 1).split(',').map(Number);
   if (ids.some((id) => !Number.isSafeInteger(id))) return undefined;
   return { instanceId: payload.slice(0, bar), subscriberIds: ids };
-}
-
-/** Announce changed subscribers to every instance; inside a transaction, delivered only if it commits. */
-export async function announce(executor: Executor, instanceId: string, subscriberIds: readonly number[]): Promise<void> {
-  for (const payload of announcements(instanceId, subscriberIds)) {
-    await executor.execute(sql`select pg_notify(${SESSIONS_CHANNEL}, ${payload})`);
-  }
 }
 
 /** An operator's close, announced (used by the CLI, which has no tracker of its own). */
@@ -94,7 +66,6 @@ export class LiveSessions {
     this.writer = new AccountingWriter({
       database: options.database,
       log: options.log,
-      clock: this.clock,
       // PGlite runs one statement at a time anyway; PostgreSQL overlaps a commit with the next batch.
       maxInFlight: options.database.kind === 'postgres' ? 2 : 1,
       ...options.writer,

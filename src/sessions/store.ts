@@ -3,10 +3,11 @@
  * radgate needs (open sessions of a subscriber, of a NAS, the one holding an IP). Every write is state-based —
  * re-applying a packet changes nothing — so a retried Accounting-Request is applied once in effect.
  */
-import { and, desc, eq, isNull, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { SESSIONS_CHANNEL } from '../db/channels.js';
 import type { Db } from '../db/client.js';
 import { sessions, type SessionCloser, type SessionRow } from '../db/schema.js';
+import { bigintArray, rowsOf } from '../db/rows.js';
 
 /** Anything that can run SQL: the database or a transaction. */
 export type Executor = Pick<Db, 'execute'>;
@@ -56,11 +57,6 @@ export interface SessionChange {
 /** The identity of a session without Class: updates sharing it go to separate statements (see applySessionUpdates). */
 export function sessionTriple(u: Pick<SessionUpdate, 'nasAddress' | 'acctSessionId' | 'username'>): string {
   return `${u.nasAddress}\u0000${u.acctSessionId}\u0000${u.username}`;
-}
-
-/** postgres.js returns a row array, PGlite `{ rows }`. */
-function rowsOf<T>(result: unknown): T[] {
-  return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
 
 interface ChangeRow {
@@ -153,7 +149,7 @@ function toJsonRow(u: SessionUpdate) {
  * Apply Start / Interim-Update / Stop records in one statement (call inside a transaction). No two updates may
  * share a `sessionTriple`: PostgreSQL refuses to touch a row twice in one INSERT … ON CONFLICT.
  *
- * Merge rules (issue: accounting, "real-world disorder"):
+ * Merge rules for records that arrive late, twice or out of order (docs/radius-protocol.md §11):
  * - any packet for an unknown session creates it (a Stop creates it closed);
  * - counters and Acct-Session-Time only grow (GREATEST), last_seen never goes back;
  * - Framed-IP-Address follows the packet with the longest Acct-Session-Time, so the order of arrival is irrelevant;
@@ -166,7 +162,6 @@ function toJsonRow(u: SessionUpdate) {
 export async function applySessionUpdates(
   executor: Executor,
   updates: readonly SessionUpdate[],
-  now: Date,
   options: WriteOptions = {},
 ): Promise<SessionChange[]> {
   if (updates.length === 0) return [];
@@ -198,8 +193,7 @@ export async function applySessionUpdates(
       workspace_id, nas_name, nas_address, nas_ip_address, nas_identifier, acct_session_id, session_class, username,
       subscriber_id, framed_ip_address, calling_station_id, called_station_id, nas_port_id, started_at, last_seen,
       stopped_at, terminate_cause, closed_by, last_status, interim_interval, acct_session_time, acct_input_octets,
-      acct_output_octets, acct_input_packets, acct_output_packets, ${now.toISOString()}::timestamptz,
-      ${now.toISOString()}::timestamptz
+      acct_output_octets, acct_input_packets, acct_output_packets, now(), now()
     from keyed
     order by nas_address, acct_session_id, username, session_class
     on conflict (nas_address, acct_session_id, username, class) do update set
@@ -260,13 +254,12 @@ export async function applySessionUpdates(
 export async function closeNasSessions(
   executor: Executor,
   nas: { nasName: string; nasAddress: string; eventAt: Date },
-  now: Date,
   options: WriteOptions = {},
 ): Promise<SessionChange[]> {
   const result = await executor.execute(sql`
     with changed as (
     update sessions as s set stopped_at = greatest(s.started_at, ${nas.eventAt.toISOString()}::timestamptz),
-      terminate_cause = 'NAS-Reboot', closed_by = 'nas-reboot', updated_at = ${now.toISOString()}::timestamptz
+      terminate_cause = 'NAS-Reboot', closed_by = 'nas-reboot', updated_at = now()
     where s.stopped_at is null and s.nas_name = ${nas.nasName} and s.nas_address = ${nas.nasAddress}
       and s.started_at <= ${nas.eventAt.toISOString()}::timestamptz
     returning ${CHANGE_COLUMNS})
@@ -292,7 +285,7 @@ export async function sweepStaleSessions(
   const result = await executor.execute(sql`
     with changed as (
     update sessions as s set stopped_at = s.last_seen, terminate_cause = 'Stale-Session', closed_by = 'stale',
-      updated_at = ${now}::timestamptz
+      updated_at = now()
     where s.stopped_at is null
       and s.last_seen + make_interval(secs => s.interim_interval * ${options.factor}::float8) < ${now}::timestamptz
     returning ${CHANGE_COLUMNS})
@@ -305,12 +298,49 @@ export async function closeSession(executor: Executor, id: number, now: Date, op
   const result = await executor.execute(sql`
     with changed as (
     update sessions as s set stopped_at = ${now.toISOString()}::timestamptz, terminate_cause = 'Admin-Reset',
-      closed_by = 'operator', updated_at = ${now.toISOString()}::timestamptz
+      closed_by = 'operator', updated_at = now()
     where s.id = ${id} and s.stopped_at is null
     returning ${CHANGE_COLUMNS})
     ${returnChanged(options.announceAs)}`);
   const [row] = rowsOf<ChangeRow>(result);
   return row ? toChange(row) : undefined;
+}
+
+/**
+ * Sessions the router says are gone (Disconnect-NAK with Error-Cause 503, no row in the RouterOS API): closed as
+ * radgate-inferred (`stale`) with cause Lost-Service (RFC 2866 §5.10), as the stale sweep would close them later.
+ */
+export async function closeLostSessions(executor: Executor, ids: readonly number[], options: WriteOptions = {}): Promise<SessionChange[]> {
+  const result = await executor.execute(sql`
+    with changed as (
+    update sessions as s set stopped_at = now(), terminate_cause = 'Lost-Service', closed_by = 'stale', updated_at = now()
+    where s.id = any(${bigintArray(ids)}::bigint[]) and s.stopped_at is null
+    returning ${CHANGE_COLUMNS})
+    ${returnChanged(options.announceAs)}`);
+  return rowsOf<ChangeRow>(result).map(toChange);
+}
+
+/** What enforcement needs of the open sessions of these subscribers, oldest first. */
+export async function openSessionsOfSubscribers(db: Db, subscriberIds: readonly number[]) {
+  const out = [];
+  for (let i = 0; i < subscriberIds.length; i += 1000) {
+    out.push(...await db
+      .select({
+        id: sessions.id,
+        subscriberId: sessions.subscriberId,
+        nasName: sessions.nasName,
+        nasAddress: sessions.nasAddress,
+        nasIpAddress: sessions.nasIpAddress,
+        username: sessions.username,
+        acctSessionId: sessions.acctSessionId,
+        framedIpAddress: sessions.framedIpAddress,
+        callingStationId: sessions.callingStationId,
+      })
+      .from(sessions)
+      .where(and(inArray(sessions.subscriberId, [...subscriberIds.slice(i, i + 1000)]), isNull(sessions.stoppedAt)))
+      .orderBy(sessions.id));
+  }
+  return out;
 }
 
 /** The captive redirect's question: who holds this IP now? The most recently updated open session wins. */
@@ -389,11 +419,21 @@ export function listSessions(db: Db, filter: SessionFilter): Promise<SessionRow[
 export async function openSessionChanges(executor: Executor, subscriberIds?: readonly number[]): Promise<SessionChange[]> {
   const only = subscriberIds === undefined
     ? sql``
-    : sql`and s.subscriber_id = any(${`{${subscriberIds.map((id) => Math.trunc(id)).join(',')}}`}::bigint[])`;
+    : sql`and s.subscriber_id = any(${bigintArray(subscriberIds)}::bigint[])`;
   const result = await executor.execute(sql`
     select ${CHANGE_COLUMNS} from sessions s
     where s.stopped_at is null and s.subscriber_id is not null ${only}`);
   return rowsOf<ChangeRow>(result).map(toChange);
+}
+
+/** Open sessions per NAS name (the metrics gauge). */
+export async function openSessionCounts(db: Db): Promise<Map<string, number>> {
+  const rows = await db
+    .select({ nas: sessions.nasName, open: count() })
+    .from(sessions)
+    .where(isNull(sessions.stoppedAt))
+    .groupBy(sessions.nasName);
+  return new Map(rows.map((r) => [r.nas, Number(r.open)]));
 }
 
 export type { SessionCloser, SessionRow };

@@ -1,8 +1,9 @@
 /**
- * Group commit for accounting (issue: accounting, "Throughput"): records that arrive while a transaction is being
+ * Group commit for accounting throughput: records that arrive while a transaction is being
  * committed — or within `gatherMs` of the first one when idle — go into the next transaction together. Each
  * `submit` resolves only after its transaction COMMITTED (true) or definitely failed (false): the handler answers
- * the NAS in the first case and stays silent in the second, so the NAS retries (RFC 2866 §2, radius.md §3).
+ * the NAS in the first case and stays silent in the second, so the NAS retries (RFC 2866 §2,
+ * docs/radius-protocol.md §11).
  */
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
@@ -32,7 +33,6 @@ export interface WriterHooks {
 export interface WriterOptions {
   database: Pick<DatabaseHandle, 'db'>;
   log: Logger;
-  clock?: () => number;
   hooks?: WriterHooks;
   /** Announce changes to other instances as this one (NOTIFY, in the same statements; see store.ts). */
   announceAs?: string;
@@ -113,7 +113,6 @@ export class AccountingWriter {
   private readonly maxQueue: number;
   private readonly maxInFlight: number;
   private readonly commitTimeoutMs: number;
-  private readonly clock: () => number;
   /** Counters for metrics and benchmarks. */
   readonly stats = { committed: 0, transactions: 0, failed: 0, refused: 0 };
 
@@ -123,7 +122,6 @@ export class AccountingWriter {
     this.maxQueue = options.maxQueue ?? 50_000;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.commitTimeoutMs = options.commitTimeoutMs ?? 15_000;
-    this.clock = options.clock ?? Date.now;
   }
 
   get pending(): number {
@@ -225,12 +223,11 @@ export class AccountingWriter {
     const options = { announceAs: this.options.announceAs };
     for (let attempt = 1; ; attempt++) {
       try {
-        const now = new Date(this.clock());
         const run = async (executor: Executor): Promise<SessionChange[]> => {
           const all: SessionChange[] = [];
           for (const step of steps) {
-            if ('reset' in step) all.push(...(await closeNasSessions(executor, step.reset, now, options)));
-            else all.push(...(await applySessionUpdates(executor, step.updates, now, options)));
+            if ('reset' in step) all.push(...(await closeNasSessions(executor, step.reset, options)));
+            else all.push(...(await applySessionUpdates(executor, step.updates, options)));
           }
           return all;
         };

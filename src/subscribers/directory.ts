@@ -3,16 +3,17 @@
  * refreshed row by row on `radgate_subscribers` notifications (LISTEN/NOTIFY on PostgreSQL, in-process on PGlite),
  * and by a periodic poll on `updated_at` as the safety net for a missed notification.
  */
-import { and, eq, gte, isNull } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
+import type { SubscriberRow, SubscriberStatus } from '../db/schema.js';
 import type { Logger } from '../log.js';
 import { ntPasswordHash } from '../radius/auth/mschap.js';
 import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
+import { databaseNow } from '../db/rows.js';
+import { allSubscribers, subscriberById, subscribersUpdatedSince } from './table.js';
 import type { PasswordVault } from './vault.js';
 
 /** What authentication needs of a subscriber, ready to use. */
-export interface DirectoryEntry {
+export interface AuthSubscriber {
   readonly id: number;
   readonly workspaceId: string;
   readonly username: string;
@@ -34,15 +35,19 @@ export interface DirectoryOptions {
 }
 
 const key = (workspaceId: string, username: string) => `${workspaceId}\u0000${username}`;
-/** A write's updated_at is its transaction's start: look back far enough to catch slow transactions. */
+/**
+ * A write's updated_at is its transaction's start (database clock): look back far enough to catch transactions that
+ * were still open at the last poll.
+ */
 const POLL_LOOKBACK_MS = 60_000;
 
 export class SubscriberDirectory {
-  private readonly byName = new Map<string, DirectoryEntry>();
-  private readonly byId = new Map<number, DirectoryEntry>();
+  private readonly byName = new Map<string, AuthSubscriber>();
+  private readonly byId = new Map<number, AuthSubscriber>();
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
-  private lastPollStart = 0;
+  /** The database's clock at the previous poll (or at the load); undefined until the first poll. */
+  private lastPoll: Date | undefined;
   private chain: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: DirectoryOptions) {}
@@ -57,7 +62,7 @@ export class SubscriberDirectory {
     return counts;
   }
 
-  find(workspaceId: string, username: string): DirectoryEntry | undefined {
+  find(workspaceId: string, username: string): AuthSubscriber | undefined {
     return this.byName.get(key(workspaceId, username));
   }
 
@@ -68,9 +73,9 @@ export class SubscriberDirectory {
       if (payload === '*') void this.serial(() => this.poll());
       else if (Number.isSafeInteger(id)) void this.serial(() => this.reloadOne(id));
     });
-    this.lastPollStart = Date.now();
-    const rows = await this.options.database.db.select().from(subscribers).where(isNull(subscribers.deletedAt));
-    for (const row of rows) this.apply(row);
+    // Clock first, rows second: a write that commits between the two is read now or by the next poll.
+    this.lastPoll = await databaseNow(this.options.database.db);
+    for (const row of await allSubscribers(this.options.database.db)) this.apply(row);
     this.options.log.info({ subscribers: this.size }, 'subscriber directory loaded');
     this.timer = setInterval(() => void this.serial(() => this.poll()), this.options.pollIntervalMs ?? 5000);
     this.timer.unref();
@@ -93,14 +98,14 @@ export class SubscriberDirectory {
   }
 
   private async reloadOne(id: number): Promise<void> {
-    const [row] = await this.options.database.db.select().from(subscribers).where(eq(subscribers.id, id));
+    const row = await subscriberById(this.options.database.db, id, { includeDeleted: true });
     if (row) this.apply(row);
   }
 
   private async poll(): Promise<void> {
-    const since = new Date(this.lastPollStart - POLL_LOOKBACK_MS);
-    this.lastPollStart = Date.now();
-    const rows = await this.options.database.db.select().from(subscribers).where(and(gte(subscribers.updatedAt, since)));
+    const since = new Date((this.lastPoll?.getTime() ?? 0) - POLL_LOOKBACK_MS);
+    const { rows, now } = await subscribersUpdatedSince(this.options.database.db, since);
+    this.lastPoll = now;
     for (const row of rows) this.apply(row);
   }
 
@@ -114,7 +119,7 @@ export class SubscriberDirectory {
       this.credentials.delete(row.id);
       return;
     }
-    let entry: DirectoryEntry;
+    let entry: AuthSubscriber;
     try {
       entry = this.toEntry(row);
     } catch (err) {
@@ -142,7 +147,7 @@ export class SubscriberDirectory {
     return fresh;
   }
 
-  private toEntry(row: SubscriberRow): DirectoryEntry {
+  private toEntry(row: SubscriberRow): AuthSubscriber {
     const { password, ntHash } = this.credentialsOf(row);
     return {
       id: row.id,

@@ -1,14 +1,19 @@
 /**
- * Subscriber records: validation and every write, used by the CLI (and later the admin API). Each write notifies
- * `radgate_subscribers` with the id so every running instance refreshes its in-memory directory at once.
+ * Subscriber records: validation and the operator's writes (add, import, password, static IP), used by the CLI and
+ * the admin API; the queries themselves are in table.ts. Each write notifies `radgate_subscribers` with the id so
+ * every running instance refreshes its in-memory directory at once. Status and plan changes go through billing.
  */
 import { isIPv4 } from 'node:net';
 import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
-import { and, asc, eq, isNull, type SQL } from 'drizzle-orm';
 import type { DatabaseHandle } from '../db/client.js';
-import { SUBSCRIBER_STATUSES, subscribers, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
+import { SUBSCRIBER_STATUSES, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
+import {
+  insertNewSubscribers, insertSubscriber, listSubscribers, subscriberByUsername, updateSubscriber, type SubscriberFilter,
+  type SubscriberValues,
+} from './table.js';
 import type { PasswordVault } from './vault.js';
+import { isUniqueViolation } from '../db/rows.js';
 
 
 export interface SubscriberCatalog {
@@ -66,13 +71,6 @@ export function validateSecret(input: { password?: string | undefined; ntHash?: 
   return problems;
 }
 
-function isUniqueViolation(err: unknown): boolean {
-  for (let e: unknown = err; e; e = (e as { cause?: unknown }).cause) {
-    if ((e as { code?: string }).code === '23505') return true;
-  }
-  return false;
-}
-
 export class SubscriberRecords {
   constructor(
     private readonly database: DatabaseHandle,
@@ -94,7 +92,7 @@ export class SubscriberRecords {
       : { passwordEnc: null, ntHash: input.ntHash!.toLowerCase() };
   }
 
-  private newRow(input: NewSubscriber): typeof subscribers.$inferInsert {
+  private newRow(input: NewSubscriber) {
     return {
       workspaceId: input.workspaceId,
       username: input.username,
@@ -110,12 +108,9 @@ export class SubscriberRecords {
     const problems = validateSubscriber(input, this.catalog);
     if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
     try {
-      const [row] = await this.db
-        .insert(subscribers)
-        .values(this.newRow(input))
-        .returning();
-      await this.changed(row!.id);
-      return row!;
+      const row = await insertSubscriber(this.db, this.newRow(input));
+      await this.changed(row.id);
+      return row;
     } catch (err) {
       if (isUniqueViolation(err)) {
         throw new RadgateError(
@@ -142,11 +137,7 @@ export class SubscriberRecords {
       await this.db.transaction(async (tx) => {
         for (let start = 0; start < list.length; start += 1000) {
           const chunk = list.slice(start, start + 1000);
-          const inserted = await tx
-            .insert(subscribers)
-            .values(chunk.map((input) => this.newRow(input)))
-            .onConflictDoNothing()
-            .returning({ workspaceId: subscribers.workspaceId, username: subscribers.username });
+          const inserted = await insertNewSubscribers(tx, chunk.map((input) => this.newRow(input)));
           const got = new Set(inserted.map((r) => `${r.workspaceId}\u0000${r.username}`));
           chunk.forEach((s, j) => {
             if (!got.has(`${s.workspaceId}\u0000${s.username}`)) clashes.push(start + j);
@@ -163,11 +154,7 @@ export class SubscriberRecords {
   }
 
   async find(workspaceId: string, username: string): Promise<SubscriberRow | undefined> {
-    const [row] = await this.db
-      .select()
-      .from(subscribers)
-      .where(and(eq(subscribers.workspaceId, workspaceId), eq(subscribers.username, username), isNull(subscribers.deletedAt)));
-    return row;
+    return subscriberByUsername(this.db, workspaceId, username);
   }
 
   async get(workspaceId: string, username: string): Promise<SubscriberRow> {
@@ -176,27 +163,13 @@ export class SubscriberRecords {
     return row;
   }
 
-  async list(filter: { workspaceId?: string; status?: SubscriberStatus; plan?: string; limit?: number; offset?: number } = {}) {
-    const conditions: SQL[] = [isNull(subscribers.deletedAt)];
-    if (filter.workspaceId) conditions.push(eq(subscribers.workspaceId, filter.workspaceId));
-    if (filter.status) conditions.push(eq(subscribers.status, filter.status));
-    if (filter.plan) conditions.push(eq(subscribers.plan, filter.plan));
-    return this.db
-      .select()
-      .from(subscribers)
-      .where(and(...conditions))
-      .orderBy(asc(subscribers.workspaceId), asc(subscribers.username))
-      .limit(filter.limit ?? 1000)
-      .offset(filter.offset ?? 0);
+  list(filter: SubscriberFilter = {}): Promise<SubscriberRow[]> {
+    return listSubscribers(this.db, filter);
   }
 
-  private async update(workspaceId: string, username: string, values: Partial<typeof subscribers.$inferInsert>) {
+  private async update(workspaceId: string, username: string, values: SubscriberValues): Promise<SubscriberRow> {
     const current = await this.get(workspaceId, username);
-    const [row] = await this.db
-      .update(subscribers)
-      .set({ ...values, updatedAt: new Date() })
-      .where(eq(subscribers.id, current.id))
-      .returning();
+    const row = await updateSubscriber(this.db, current.id, values);
     await this.changed(current.id);
     return row!;
   }
@@ -205,14 +178,6 @@ export class SubscriberRecords {
     const problems = validateSecret(secret);
     if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
     return this.update(workspaceId, username, this.credentials(secret));
-  }
-
-  /** Writes the status directly, without billing's event and enforcement request (tests, data repair). */
-  async setStatus(workspaceId: string, username: string, status: SubscriberStatus, reason?: string) {
-    if (!SUBSCRIBER_STATUSES.includes(status)) {
-      throw new RadgateError('SUBSCRIBER_INVALID', `status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
-    }
-    return this.update(workspaceId, username, { status, statusReason: reason ?? null });
   }
 
   async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {

@@ -7,7 +7,8 @@ import { count, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enforcementJobs, payments } from '../../src/db/schema.js';
 import { RadgateError } from '../../src/errors.js';
-import { bench, eventually, type Bench } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { bench, type Bench } from './helpers.js';
 
 let b: Bench;
 beforeAll(async () => {
@@ -81,7 +82,7 @@ describe('payments', () => {
     const jobs = await b.jobs(id);
     expect(jobs).toHaveLength(jobsBefore + 1);
     expect(jobs.at(-1)).toMatchObject({ kind: 'status', fromStatus: 'expired', toStatus: 'active', state: 'pending', workspaceId: 'default' });
-    await eventually(() => expect(b.notifications).toContain(String(id)));
+    await eventually(() => expect(b.notifications).toContain(String(id)), 10_000);
   });
 
   it('voiding the payment re-evaluates: back to expired, with its own enforcement request', async () => {

@@ -6,12 +6,11 @@ import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementJobs, subscriberEvents } from '../../src/db/schema.js';
 import { createLogger } from '../../src/log.js';
 import { SUBSCRIBER_CHANNEL } from '../../src/db/channels.js';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
+import type { SubscriberRecords } from '../../src/subscribers/records.js';
 import { testConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { recordsOn } from '../helpers/subscribers.js';
 import { asc, eq } from 'drizzle-orm';
-import { randomBytes } from 'node:crypto';
 
 export interface Bench {
   config: Config;
@@ -40,11 +39,7 @@ export async function bench(options: { config?: Parameters<typeof testConfig>[0]
   const notifications: string[] = [];
   const unlisten = await database.listen(SUBSCRIBER_CHANNEL, (payload) => notifications.push(payload));
   const clock = { now: new Date(options.start ?? '2025-01-15T12:00:00Z') };
-  const vault = PasswordVault.fromKey(randomBytes(32));
-  const subscribers = new SubscriberRecords(database, vault, {
-    hasWorkspace: (id) => config.workspaceById.has(id),
-    hasPlan: (name) => config.planByName.has(name),
-  });
+  const subscribers = recordsOn(database, config);
   const deps = { database, config: () => config, clock: () => clock.now, log: silent };
   const billing = new BillingAccounts(deps);
   const evaluator = new BillingEvaluator(deps);
@@ -70,18 +65,4 @@ export async function bench(options: { config?: Parameters<typeof testConfig>[0]
       await testDatabase.cleanup();
     },
   };
-}
-
-/** Waits until `check` passes (event-driven code settles in its own time; no fixed sleeps in assertions). */
-export async function eventually(check: () => void | Promise<void>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await check();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
 }

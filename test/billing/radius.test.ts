@@ -10,7 +10,7 @@ import { generateToken } from '../../src/web/admin/auth.js';
 import { freshDatabase } from '../helpers/database.js';
 import { radclient } from '../helpers/radclient.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { eventually } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
 
 let t: TestRadgate;
 const token = generateToken('billing-system', 'write');
@@ -106,7 +106,7 @@ describe('catch-up after downtime', () => {
 
       const second = await startTestRadgate({ database });
       try {
-        await eventually(() => expect(second.radgate.directory.find('default', 'sleeper')?.status).toBe('expired'));
+        await eventually(() => expect(second.radgate.directory.find('default', 'sleeper')?.status).toBe('expired'), 10_000);
         const r = await radclient({ port: second.radgate.ports.auth, type: 'auth', input: 'User-Name = "sleeper", User-Password = "zz", Message-Authenticator = 0x00' });
         expect(r.attributes['Mikrotik-Group']).toEqual(['expired']);
         expect(second.logs).toContainEqual(expect.objectContaining({ msg: 'billing evaluation applied transitions', transitions: 1 }));

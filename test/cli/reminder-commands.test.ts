@@ -3,12 +3,12 @@
  * radgate verifies, creates the data-dir key loudly the first time, honours --lifetime / --json and configured
  * link_keys.
  */
-import { createLogger } from '../../../src/log.js';
+import { createLogger } from '../../src/log.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LinkKeyRing, verifyLink } from '../../../src/web/reminder/index.js';
-import { runCli } from '../../helpers/cli.js';
-import { testConfig } from '../../helpers/config.js';
-import { freshDatabase, type TestDatabase } from '../../helpers/database.js';
+import { LinkKeyRing, verifyLink } from '../../src/web/reminder/index.js';
+import { runCli } from '../helpers/cli.js';
+import { testConfig } from '../helpers/config.js';
+import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 
 let database: TestDatabase;
 let env: NodeJS.ProcessEnv;

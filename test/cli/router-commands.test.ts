@@ -9,13 +9,14 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
 import { routerApplyCommand, routerScriptCommand } from '../../src/cli/router-commands.js';
 import { openDatabase } from '../../src/db/client.js';
-import { sessions, subscribers } from '../../src/db/schema.js';
+import { sessions } from '../../src/db/schema.js';
 import { desiredFor } from '../../src/routeros/input.js';
 import { renderScript } from '../../src/routeros/script.js';
 import { runCli } from '../helpers/cli.js';
 import { freshDatabase } from '../helpers/database.js';
 import { FakeRouterOs } from '../helpers/fake-routeros.js';
-import { fakeResolver, goldenResolver, removeRouterConfigs, routerConfig } from './router-config.js';
+import { newSubscriber, recordsOn } from '../helpers/subscribers.js';
+import { fakeResolver, goldenResolver, removeRouterConfigs, routerConfig } from '../routeros/router-config.js';
 
 afterAll(removeRouterConfigs);
 
@@ -110,10 +111,10 @@ describe('the radgate binary', () => {
     try {
       const seed = await openDatabase({ databaseUrl: testDb.databaseUrl, dataDir: testDb.dataDir, role: 'tool' });
       await seed.migrate();
-      const [carol] = await seed.db.insert(subscribers).values({ workspaceId: 'default', username: 'carol', accountNumber: 'A-1', plan: 'home-10', status: 'expired' }).returning();
+      const carol = await recordsOn(seed).add(newSubscriber({ username: 'carol', accountNumber: 'A-1', plan: 'home-10', status: 'expired' }));
       const now = new Date();
       await seed.db.insert(sessions).values({
-        workspaceId: 'default', nasName: 'core-1', nasAddress: '10.0.0.1', acctSessionId: '81a00003', username: 'carol', subscriberId: carol!.id,
+        workspaceId: 'default', nasName: 'core-1', nasAddress: '10.0.0.1', acctSessionId: '81a00003', username: 'carol', subscriberId: carol.id,
         framedIpAddress: '10.20.0.4', startedAt: now, lastSeen: now, lastStatus: 'Start', interimInterval: 300,
       });
       await seed.close();

@@ -7,7 +7,9 @@ import { CliContext } from '../../src/cli/context.js';
 import { sessionsCommand } from '../../src/cli/session-commands.js';
 import { RadgateError } from '../../src/errors.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { acct, addSubscribers, allSessions, eventually, login } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscribers } from '../helpers/subscribers.js';
+import { acct, allSessions, login } from '../sessions/helpers.js';
 
 let t: TestRadgate;
 let ids: Map<string, number>;

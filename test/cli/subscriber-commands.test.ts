@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RADGATE_BIN, runCli } from '../helpers/cli.js';
 import { ROOT, testConfig } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
+import { eventually } from '../helpers/eventually.js';
 import { radclient } from '../helpers/radclient.js';
 
 let database: TestDatabase;
@@ -138,12 +139,9 @@ describe('the CLI while the server runs on the embedded database', () => {
     const add = await runCli(['subscriber', 'add', 'live', '--plan', 'home-10', '--account', 'L-1', '--password', 'livepass'], serverEnv);
     expect(add.stderr).toBe('');
     expect(add.code).toBe(0);
-    let reply;
-    for (let i = 0; i < 20; i++) {
-      reply = await radclient({ port: authPort, type: 'auth', input: 'User-Name = "live", User-Password = "livepass", Message-Authenticator = 0x00' });
-      if (reply.code === 'Access-Accept') break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    let reply: Awaited<ReturnType<typeof radclient>> | undefined;
+    const input = 'User-Name = "live", User-Password = "livepass", Message-Authenticator = 0x00';
+    await eventually(async () => (reply = await radclient({ port: authPort, type: 'auth', input })).code === 'Access-Accept', 25_000, 'the server to accept live');
     expect(reply?.code).toBe('Access-Accept');
   });
 });

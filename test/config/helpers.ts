@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect } from 'vitest';
+import { expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/index.js';
 
 export const EXAMPLE_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
@@ -57,4 +57,23 @@ export async function problemsOf(dir: string, env: NodeJS.ProcessEnv = {}): Prom
   const configError = error as ConfigError;
   expect(configError.message).toBe(configError.problems.join('\n'));
   return configError.problems;
+}
+
+/** A broken config: one change to the example copy (and environment), and exactly the problems it must report. */
+export interface BrokenCase {
+  name: string;
+  change: (dir: string) => Promise<void>;
+  env?: NodeJS.ProcessEnv;
+  /** The exact problems; a function when they name the temp dir. */
+  problems: string[] | ((dir: string) => string[]);
+}
+
+/** One test per case, named after it: the example with the case's change reports exactly the case's problems. */
+export function eachReportsExactly(cases: readonly BrokenCase[]): void {
+  it.each(cases)('$name', async ({ change, env, problems }) => {
+    const dir = await copyExample();
+    await change(dir);
+    const expected = typeof problems === 'function' ? problems(dir) : problems;
+    expect(await problemsOf(dir, env)).toEqual(expected);
+  });
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRateLimit } from '../../src/config/rate-limit.js';
 
-// Grammar (shared/mikrotik.md §3): rx[/tx] [rx-burst[/tx-burst] [rx-threshold[/tx-threshold] [rx-time[/tx-time]
+// Grammar (docs/routeros.md §3): rx[/tx] [rx-burst[/tx-burst] [rx-threshold[/tx-threshold] [rx-time[/tx-time]
 // [priority] [rx-min[/tx-min]]]]]
 describe('parseRateLimit', () => {
   it('parses the full form', () => {

@@ -1,13 +1,11 @@
-/** Shared by the enforcement tests: radgate with fake NASes, subscribers, status changes through the outbox. */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+/** Shared by the enforcement tests: radgate with fake NASes, subscribers, status changes through billing. */
 import { eq } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
-import { enforcementAttempts, enforcementJobs, sessions, type SubscriberStatus } from '../../src/db/schema.js';
-import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
-import { recordEnforcementRequest } from '../../src/db/outbox.js';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
+import type { OverrideStatus } from '../../src/billing/state.js';
+import { enforcementAttempts, enforcementJobs, sessions } from '../../src/db/schema.js';
+import { listJobs } from '../../src/enforce/jobs.js';
+import { eventually } from '../helpers/eventually.js';
+import { subscriberRecords } from '../helpers/subscribers.js';
 import type { FakeNas } from '../helpers/fake-nas.js';
 import type { TestRadgate } from '../helpers/radgate.js';
 
@@ -38,35 +36,24 @@ export function fastWorkers(text: string, overrides: { maxAttempts?: number; lea
     .replace(/(\n    retry_delay:) 30s/, '$1 100ms');
 }
 
-export function subscriberService(t: Pick<TestRadgate, 'database' | 'radgate'>): SubscriberRecords {
-  const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  return new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
+/**
+ * A status change as an operator makes it (`radgate status USER STATUS`): billing pins the status and writes the
+ * row, the transition event and the enforcement job in one transaction, then wakes the workers. Returns the job,
+ * or undefined when the subscriber already had that status (no transition, no job).
+ */
+export async function pinStatus(t: TestRadgate, username: string, status: OverrideStatus): Promise<number | undefined> {
+  const subscriber = await subscriberRecords(t).get('default', username);
+  const { transition } = await t.radgate.billing.override(subscriber.id, status, 'test', null, 'test');
+  if (!transition) return undefined;
+  const [newest] = await listJobs(t.radgate.database.db, { subscriberId: subscriber.id, limit: 1 });
+  return newest!.id;
 }
 
-export async function addSubscriber(t: TestRadgate, username: string, plan = 'business-50'): Promise<number> {
-  const row = await subscriberService(t).add({ workspaceId: 'default', username, password: `pw-${username}`, plan, accountNumber: `A-${username}` });
-  await eventually(() => t.radgate.directory.find('default', username) !== undefined, 20_000, `${username} in the directory`);
-  return row.id;
-}
-
-/** A status change as an operator makes it: the row, then the outbox request, then the wake-up notification. */
-export async function changeStatus(t: TestRadgate, username: string, status: SubscriberStatus): Promise<number> {
-  const service = subscriberService(t);
-  const before = await service.get('default', username);
-  await service.setStatus('default', username, status);
-  const id = await recordEnforcementRequest(t.radgate.database.db, {
-    subscriberId: before.id, workspaceId: 'default', kind: 'status', fromStatus: before.status, toStatus: status, reason: 'test',
-  });
-  await t.radgate.database.notify(ENFORCEMENT_CHANNEL, 'test');
-  return id;
-}
-
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 30_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+/** `pinStatus` for a change that must move the subscriber: its job. */
+export async function changeStatus(t: TestRadgate, username: string, status: OverrideStatus): Promise<number> {
+  const job = await pinStatus(t, username, status);
+  if (job === undefined) throw new Error(`${username} already had status ${status}: no transition, no job`);
+  return job;
 }
 
 export async function job(db: Db, id: number) {

@@ -8,7 +8,9 @@ import { Code } from '../../src/radius/codes.js';
 import { FakeNas } from '../helpers/fake-nas.js';
 import { FakeRouterOs } from '../helpers/fake-routeros.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { addSubscriber, changeStatus, eventually, fastWorkers, nasEntry, sessionRow, settled } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscriber } from '../helpers/subscribers.js';
+import { changeStatus, fastWorkers, nasEntry, sessionRow, settled } from './helpers.js';
 
 let t: TestRadgate;
 let core1: FakeNas; // no API credentials
@@ -42,7 +44,7 @@ beforeEach(() => {
 
 /** A subscriber online on `nas` with one session. */
 async function online(nas: FakeNas, username: string, sessionId: string, framedIp: string, plan = 'business-50') {
-  const id = await addSubscriber(t, username, plan);
+  const { id } = await addSubscriber(t, { username, plan });
   await nas.accounting(acctPort, 'Start', { user: username, sessionId, framedIp });
   await eventually(async () => (await sessionRow(db(), sessionId)) !== undefined, 20_000, 'the session');
   return id;
@@ -160,7 +162,7 @@ describe('the ladder', () => {
 
 describe('what is pushed', () => {
   it('an offline subscriber: nothing to push, the job says so', async () => {
-    await addSubscriber(t, 'hal');
+    await addSubscriber(t, { username: 'hal', plan: 'business-50' });
     const { job, attempts } = await settled(db(), await changeStatus(t, 'hal', 'expired'));
     expect(job.state).toBe('done');
     expect(job.outcome).toBe("offline: no open session; hal's next login gets the expired profile");

@@ -12,7 +12,9 @@ import { Code } from '../../src/radius/codes.js';
 import { FakeNas } from '../helpers/fake-nas.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { acct, login } from '../sessions/helpers.js';
-import { addSubscriber, eventually, fastWorkers, sessionRow, settled } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscriber } from '../helpers/subscribers.js';
+import { fastWorkers, sessionRow, settled } from './helpers.js';
 import { enforcementJobs } from '../../src/db/schema.js';
 import { desc } from 'drizzle-orm';
 
@@ -60,7 +62,7 @@ const session = {
 
 describe('billing → enforcement → router', () => {
   it('a lapsed payment pushes the expired profile; a payment restores service', async () => {
-    const id = await addSubscriber(t, 'lena', 'home-10');
+    const { id } = await addSubscriber(t, { username: 'lena', plan: 'home-10' });
     await billing.pay({ subscriberId: id, amount: 2500, actor: 'test', reference: 'first' });
     expect((await billing.get(id)).status).toBe('active');
 

@@ -11,7 +11,8 @@ import { RouterOsClient, RouterOsPool } from '../../src/routeros/api.js';
 import { createLogger } from '../../src/log.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { FakeRouterOs } from '../helpers/fake-routeros.js';
-import { removeRouterConfigs, routerConfig } from './router-config.js';
+import { newSubscriber, recordsOn } from '../helpers/subscribers.js';
+import { removeRouterConfigs, routerConfig } from '../routeros/router-config.js';
 
 afterAll(removeRouterConfigs);
 
@@ -46,10 +47,7 @@ beforeEach(async () => {
     ['alice', 'active'], ['bob', 'expired'], ['carol', 'expired'], ['dave', 'active'], ['erin', 'expired'], ['grace', 'grace'],
   ];
   for (const [username, status] of people) {
-    const [row] = await database.db.insert(subscribers)
-      .values({ workspaceId: 'default', username, accountNumber: `A-${username}`, plan: 'home-10', status })
-      .returning({ id: subscribers.id });
-    ids.set(username, row!.id);
+    ids.set(username, (await recordsOn(database).add(newSubscriber({ username, plan: 'home-10', status }))).id);
   }
 });
 

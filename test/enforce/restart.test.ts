@@ -15,7 +15,9 @@ import { ROOT } from '../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { FakeNas } from '../helpers/fake-nas.js';
 import { startTestRadgate } from '../helpers/radgate.js';
-import { addSubscriber, changeStatus, eventually, fastWorkers, nasEntry, sessionRow } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscriber } from '../helpers/subscribers.js';
+import { changeStatus, fastWorkers, nasEntry, sessionRow } from './helpers.js';
 
 const USERS = ['ra', 'rb', 'rc', 'rd', 're'];
 let database: TestDatabase;
@@ -35,7 +37,7 @@ beforeAll(async () => {
   });
   configDir = t.configDir;
   for (const [i, user] of USERS.entries()) {
-    await addSubscriber(t, user);
+    await addSubscriber(t, { username: user, plan: 'business-50' });
     await core1.accounting(t.radgate.ports.acct, 'Start', { user, sessionId: `r-${user}`, framedIp: `100.66.0.${i + 1}` });
     await eventually(async () => (await sessionRow(t.radgate.database.db, `r-${user}`)) !== undefined);
   }

@@ -7,13 +7,14 @@ import type { Config } from '../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementAttempts, enforcementJobs } from '../../src/db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
-import { recordEnforcementRequest } from '../../src/db/outbox.js';
 import { EnforcementWorkers } from '../../src/enforce/workers.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
 import { FakeNas } from '../helpers/fake-nas.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { addSubscriber, eventually, fastWorkers, nasEntry, settled, subscriberService } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscriber } from '../helpers/subscribers.js';
+import { changeStatus, fastWorkers, nasEntry, pinStatus, settled } from './helpers.js';
 
 let t: TestRadgate;
 let core1: FakeNas;
@@ -67,25 +68,22 @@ async function population(count: number): Promise<void> {
   for (let i = users.length; i < count; i++) {
     const nas = i % 2 === 0 ? core1 : core2;
     const name = `w${i}`;
-    const id = await addSubscriber(t, name);
+    const { id } = await addSubscriber(t, { username: name, plan: 'business-50' });
     await nas.accounting(t.radgate.ports.acct, 'Start', { user: name, sessionId: `s-${name}`, framedIp: `100.65.${Math.floor(i / 250)}.${(i % 250) + 1}` });
     users.push({ name, id, nas });
   }
 }
 
 async function expireAll(list: typeof users): Promise<number[]> {
-  const service = subscriberService(t);
   const ids: number[] = [];
-  for (const u of list) {
-    await service.setStatus('default', u.name, 'expired');
-    ids.push(await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired' }));
-  }
+  for (const u of list) ids.push(await changeStatus(t, u.name, 'expired'));
   return ids;
 }
 
+/** Back to active through billing; the restore jobs that makes are not what the next test is about. */
 async function restoreAll(list: typeof users): Promise<void> {
-  const service = subscriberService(t);
-  for (const u of list) await service.setStatus('default', u.name, 'active');
+  for (const u of list) await pinStatus(t, u.name, 'active');
+  await db().delete(enforcementJobs);
 }
 
 describe('several instances', () => {
@@ -147,10 +145,9 @@ describe('one subscriber, several changes', () => {
   it('older pending jobs merge into the newest, which pushes the state as it is now', async () => {
     await population(2);
     const u = users[0]!;
-    const service = subscriberService(t);
-    await service.setStatus('default', u.name, 'active');
-    const first = await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired' });
-    const second = await recordEnforcementRequest(db(), { subscriberId: u.id, workspaceId: 'default', kind: 'status', fromStatus: 'expired', toStatus: 'active' });
+    await restoreAll([u]);
+    const first = await changeStatus(t, u.name, 'expired');
+    const second = await changeStatus(t, u.name, 'active');
     const { enforcement, database, own } = await instance('merge');
     try {
       await enforcement.start();
@@ -168,7 +165,7 @@ describe('stop', () => {
   it('releases claimed jobs for another instance, which completes them once', async () => {
     await population(2);
     const u = users[1]!;
-    await subscriberService(t).setStatus('default', u.name, 'active');
+    await restoreAll([u]);
     u.nas.coa = 'silent';
     u.nas.disconnect = 'silent';
     const [jobId] = await expireAll([u]);

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpenSessionByIp } from '../../src/sessions/store.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { UdpPeer, replyAttributes, verifyReply } from '../helpers/udp.js';
-import { accountingPacket, acct, addSubscribers, allSessions, login } from '../sessions/helpers.js';
+import { addSubscribers } from '../helpers/subscribers.js';
+import { accountingPacket, acct, allSessions, login } from '../sessions/helpers.js';
 
 let t: TestRadgate;
 let authPort: number;

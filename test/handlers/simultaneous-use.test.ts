@@ -9,7 +9,9 @@ import { createLogger } from '../../src/log.js';
 import { LiveSessions } from '../../src/sessions/live-sessions.js';
 import type { SessionUpdate } from '../../src/sessions/store.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { acct, addSubscribers, eventually, login } from '../sessions/helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { addSubscribers } from '../helpers/subscribers.js';
+import { acct, login } from '../sessions/helpers.js';
 
 let t: TestRadgate;
 let authPort: number;

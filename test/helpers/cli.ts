@@ -1,4 +1,7 @@
-/** Run the compiled `radgate` binary (npm test builds dist/ first) and capture its output. */
+/**
+ * Run the compiled `radgate` binary and capture its output. Test files importing this module run in the `process`
+ * test project, which builds dist/ first (vitest.config.ts, test/README.md).
+ */
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './config.js';

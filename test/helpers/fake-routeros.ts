@@ -1,5 +1,5 @@
 /**
- * A fake RouterOS API server on 127.0.0.1 speaking the real wire protocol (mikrotik.md §8), with its own codec
+ * A fake RouterOS API server on 127.0.0.1 speaking the real wire protocol (docs/routeros.md §9), with its own codec
  * (independent of src/routeros): length-prefixed words incl. multi-byte lengths, sentences, `/login =name=
  * =password=`, `!re`, `!done` (`=ret=`), `!trap` (`=category=`, `=message=`), `!fatal`, `!empty` on a print that
  * matched nothing (RouterOS 7.18+; switch off with `emptyReplies = false`), `.tag` on every reply.

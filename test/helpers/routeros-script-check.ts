@@ -9,7 +9,7 @@
 
 import { readQuoted } from '../../src/routeros/rsc.js';
 
-/** Variables RouterOS defines for PPP profile on-up / on-down scripts (mikrotik.md §5). */
+/** Variables RouterOS defines for PPP profile on-up / on-down scripts (docs/routeros.md §6). */
 export const PPP_SCRIPT_VARIABLES: readonly string[] = Object.freeze(['user', 'remote-address', 'local-address', 'caller-id', 'called-id', 'interface']);
 
 const NAMED_ESCAPES = new Set(['"', '\\', '$', '?', 'n', 'r', 't', '_', 'a', 'b', 'f', 'v', '\n']);

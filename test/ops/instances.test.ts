@@ -14,7 +14,9 @@ import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { FakeNas } from '../helpers/fake-nas.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { acct, login } from '../sessions/helpers.js';
-import { eventually, fastWorkers, subscriberService } from '../enforce/helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { newSubscriber, subscriberRecords } from '../helpers/subscribers.js';
+import { fastWorkers } from '../enforce/helpers.js';
 
 const postgres = Boolean(process.env.DATABASE_URL);
 let database: TestDatabase;
@@ -45,7 +47,7 @@ afterAll(async () => {
 describe.skipIf(!postgres)('two instances on one PostgreSQL', () => {
   it('share subscribers, sessions, billing and enforcement without doing anything twice', async () => {
     // A subscriber created through instance A is known to B at once (LISTEN/NOTIFY).
-    const row = await subscriberService(a).add({ workspaceId: 'default', username: 'twin', password: 'pw-twin', plan: 'home-10', accountNumber: 'T-1' });
+    const row = await subscriberRecords(a).add(newSubscriber({ username: 'twin', plan: 'home-10', accountNumber: 'T-1' }));
     await eventually(() => b.radgate.directory.find('default', 'twin') !== undefined, 10_000, 'B to learn about twin');
 
     // The same answer from both.
@@ -63,11 +65,8 @@ describe.skipIf(!postgres)('two instances on one PostgreSQL', () => {
       'Framed-IP-Address': '100.64.9.9', Class: fromA.attributes['Class']![0]!,
     });
     expect(start.code).toBe('Accounting-Response');
-    let second = await login(b.radgate.ports.auth, 'twin');
-    for (let i = 0; i < 40 && second.code === 'Access-Accept'; i++) {
-      await new Promise((r) => setTimeout(r, 250));
-      second = await login(b.radgate.ports.auth, 'twin');
-    }
+    let second!: Awaited<ReturnType<typeof login>>;
+    await eventually(async () => (second = await login(b.radgate.ports.auth, 'twin')).code !== 'Access-Accept', 10_000, 'B to refuse a second session');
     expect(second.code).toBe('Access-Reject');
     expect(second.attributes['Reply-Message']?.[0]).toMatch(/Already connected/);
 

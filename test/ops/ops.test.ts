@@ -6,9 +6,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
+import { addSubscriber } from '../helpers/subscribers.js';
 import { accessRequest, accountingRequest, attr, hide, replyAttributes, UdpPeer } from '../helpers/udp.js';
 import { acct } from '../sessions/helpers.js';
 
@@ -41,10 +40,7 @@ function counter(text: string, name: string, labels: string): number {
 
 beforeAll(async () => {
   t = await startTestRadgate({ config: { 'nas.yaml': NAS() } });
-  const key = readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim();
-  const service = new SubscriberRecords(t.radgate.database, PasswordVault.fromKey(Buffer.from(key, 'base64')), { hasWorkspace: () => true, hasPlan: () => true });
-  await service.add({ workspaceId: 'default', username: 'bob', password: 'hello', plan: 'home-10', accountNumber: 'B1' });
-  while (!t.radgate.directory.find('default', 'bob')) await new Promise((r) => setTimeout(r, 20));
+  await addSubscriber(t, { username: 'bob', password: 'hello', plan: 'home-10', accountNumber: 'B1' });
 });
 
 afterAll(async () => {

@@ -41,7 +41,7 @@ function referenceResponse(code: number, attributes: readonly ReplyAttribute[], 
   return out;
 }
 
-/** RFC 5176 §2.3 / radius.md §4: MA over the packet with a zero authenticator, then authenticator = MD5(… ‖ secret). */
+/** RFC 5176 §2.3, docs/radius-protocol.md §12: MA with a zero authenticator, then authenticator = MD5(… ‖ secret). */
 function referenceHashedRequest(code: number, attributes: readonly ReplyAttribute[]): Buffer {
   const packet = radiusCodec().encode({
     code: CODE_NAMES[code]!,

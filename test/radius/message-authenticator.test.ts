@@ -9,6 +9,8 @@ import { verifyMessageAuthenticator } from '../../src/radius/authenticator.js';
 import { unhidePassword } from '../../src/radius/auth/pap.js';
 import { encodeResponse, makeSecret } from '../../src/radius/encode.js';
 import { parseFrame } from '../../src/radius/packet.js';
+import { Code } from '../../src/radius/codes.js';
+import { byteFixture, SIGNED } from '../helpers/fixtures.js';
 
 const SECRET = 'xyzzy5461';
 const REQUEST = Buffer.from(
@@ -18,6 +20,19 @@ const REQUEST = Buffer.from(
     '5012837eacaecdb1904c4cd4f3929582449c', // Message-Authenticator
   'hex',
 );
+
+byteFixture({
+  name: 'radclient 3.2.1 Access-Request with Message-Authenticator (RFC 3579 §3.2)',
+  bytes: REQUEST,
+  secret: SECRET,
+  code: Code.AccessRequest,
+  identifier: 0x4c,
+  attributes: [
+    { name: 'User-Name', value: 'nemo' },
+    { name: 'User-Password', value: 'arctangent' },
+    { name: 'Message-Authenticator', value: SIGNED },
+  ],
+});
 
 describe('Message-Authenticator', () => {
   it('verifies on radclient’s request, and fails when any byte changes', () => {

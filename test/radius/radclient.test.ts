@@ -3,12 +3,9 @@
  * every status, Status-Server and retransmissions.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
 import { radclient } from '../helpers/radclient.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
+import { addSubscribers } from '../helpers/subscribers.js';
 
 let t: TestRadgate;
 let auth: number;
@@ -21,19 +18,15 @@ const MSCHAP2_RESPONSE = '0x0100' + '21402324255e262a28295f2b3a337c7e' + '000000
 beforeAll(async () => {
   t = await startTestRadgate();
   ({ auth, acct } = t.radgate.ports);
-  const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  const service = new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
-  const add = (username: string, password: string, status: 'active' | 'expired' | 'suspended' | 'disabled' = 'active', extra = {}) =>
-    service.add({ workspaceId: 'default', username, password, plan: 'home-10', accountNumber: `A-${username}`, status, ...extra });
-  await add('bob', 'hello');
-  await add('User', 'clientPass');
-  await add('eve', 'unpaid-pass', 'expired');
-  await add('sam', 'suspended-pass', 'suspended');
-  await add('dan', 'disabled-pass', 'disabled');
-  await add('ivy', 'static-pass', 'active', { staticIp: '100.64.1.10' });
-  await service.add({ workspaceId: 'default', username: 'nth', ntHash: '8846f7eaee8fb117ad06bdd830b7586c', plan: 'home-10', accountNumber: 'A-nth' }); // "password"
-  // The directory refreshes from notifications; wait until it has everyone.
-  for (let i = 0; i < 100 && t.radgate.directory.size < 7; i++) await new Promise((r) => setTimeout(r, 50));
+  await addSubscribers(t, [
+    { username: 'bob', password: 'hello' },
+    { username: 'User', password: 'clientPass' },
+    { username: 'eve', password: 'unpaid-pass', status: 'expired' },
+    { username: 'sam', password: 'suspended-pass', status: 'suspended' },
+    { username: 'dan', password: 'disabled-pass', status: 'disabled' },
+    { username: 'ivy', password: 'static-pass', staticIp: '100.64.1.10' },
+    { username: 'nth', ntHash: '8846f7eaee8fb117ad06bdd830b7586c' }, // "password"
+  ]);
 });
 
 afterAll(async () => {

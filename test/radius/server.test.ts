@@ -1,15 +1,12 @@
 /**
- * The receive-path rules of radius.md §2 against a running radgate, with hand-built datagrams and replies checked
- * by independent computation: Message-Authenticator first and valid, BlastRADIUS policies per NAS, duplicate cache,
- * Proxy-State echo, silent drops, and the reject delay not holding anyone else up.
+ * The receive-path rules (docs/radius-protocol.md §2–§7) against a running radgate, with hand-built datagrams and
+ * replies checked by independent computation: Message-Authenticator first and valid, BlastRADIUS policies per NAS,
+ * duplicate cache, Proxy-State echo, silent drops, and the reject delay not holding anyone else up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { accessRequest, attr, hide, replyAttributes, UdpPeer, verifyReply } from '../helpers/udp.js';
+import { addSubscriber } from '../helpers/subscribers.js';
 
 const SECRET = 'testing123';
 const NAS_YAML = `nas:
@@ -59,13 +56,7 @@ function pap(user: string, password: string, extra: { ma?: 'first' | 'last' | 'n
 beforeAll(async () => {
   t = await startTestRadgate({ config: { 'nas.yaml': NAS_YAML, 'server.yaml': (s) => s.replace(/reject_delay:.*\n/, 'reject_delay: 0.5\n') } });
   port = t.radgate.ports.auth;
-  const keyText = readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8');
-  const service = new SubscriberRecords(t.radgate.database, PasswordVault.fromKey(Buffer.from(keyText.trim(), 'base64')), {
-    hasWorkspace: () => true,
-    hasPlan: () => true,
-  });
-  await service.add({ workspaceId: 'default', username: 'bob', password: 'hello', plan: 'home-10', accountNumber: 'A1' });
-  while (!t.radgate.directory.find('default', 'bob')) await new Promise((r) => setTimeout(r, 20));
+  await addSubscriber(t, { username: 'bob', password: 'hello', accountNumber: 'A1' });
 });
 
 afterAll(async () => {

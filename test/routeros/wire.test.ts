@@ -1,9 +1,9 @@
-/** RouterOS API word and sentence encoding (mikrotik.md §8), as literal bytes, and the incremental decoder. */
+/** RouterOS API word and sentence encoding (docs/routeros.md §9), as literal bytes, and the incremental decoder. */
 import { describe, expect, it } from 'vitest';
 import { encodeLength, encodeSentence, parseReply, SentenceDecoder } from '../../src/routeros/wire.js';
 
 describe('word length prefix', () => {
-  // The boundaries of each prefix size, bytes written out by hand from the table in mikrotik.md §8.
+  // The boundaries of each prefix size, bytes written out by hand from the table in docs/routeros.md §9.
   const cases: Array<[number, string]> = [
     [0, '00'],
     [0x7f, '7f'],

@@ -1,6 +1,6 @@
 /**
- * Durability (issue: accounting): radgate answers an Accounting-Request only after COMMIT. A radgate PROCESS is
- * killed with SIGKILL in the middle of a burst; everything answered before the kill must already be in the
+ * Durability (docs/radius-protocol.md §11): radgate answers an Accounting-Request only after COMMIT. A radgate PROCESS
+ * is killed with SIGKILL in the middle of a burst; everything answered before the kill must already be in the
  * database. Then it is started again, the NASes retransmit whatever was not answered, and in the end every
  * request is recorded exactly once. Runs on PGlite, and on PostgreSQL when DATABASE_URL is set.
  * Needs the compiled build (`npm run build`; `npm test` does it).

@@ -1,13 +1,8 @@
 /** Shared by the accounting tests: radclient input, a retransmitting NAS, database reads. */
 import { createHash } from 'node:crypto';
 import dgram, { type Socket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { asc } from 'drizzle-orm';
 import type { Db } from '../../src/db/client.js';
-import { SubscriberRecords } from '../../src/subscribers/records.js';
-import { PasswordVault } from '../../src/subscribers/vault.js';
-import type { TestRadgate } from '../helpers/radgate.js';
 import { sessions, type SessionRow } from '../../src/db/schema.js';
 import { radclient, type RadclientResult } from '../helpers/radclient.js';
 import { attr, verifyReply } from '../helpers/udp.js';
@@ -37,15 +32,6 @@ export function acct(port: number, attributes: Record<string, string | number>, 
 /** All sessions, oldest first. */
 export function allSessions(db: Db): Promise<SessionRow[]> {
   return db.select().from(sessions).orderBy(asc(sessions.id));
-}
-
-/** Polls `check` until it returns true (event-driven tests still need to see another process's effect). */
-export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
 }
 
 // ---- hand-built Accounting-Requests -------------------------------------------------------------------------
@@ -187,20 +173,7 @@ export class RetryingNas {
   }
 }
 
-// ---- subscribers --------------------------------------------------------------------------------------------
-
-/** Add subscribers (password = `pw-<username>`) to a test radgate and wait until its directory has them. */
-export async function addSubscribers(t: TestRadgate, list: Array<{ username: string; plan: string }>): Promise<Map<string, number>> {
-  const vault = PasswordVault.fromKey(Buffer.from(readFileSync(path.join(t.database.dataDir, 'password.key'), 'utf8').trim(), 'base64'));
-  const service = new SubscriberRecords(t.radgate.database, vault, { hasWorkspace: () => true, hasPlan: () => true });
-  const ids = new Map<string, number>();
-  for (const { username, plan } of list) {
-    const row = await service.add({ workspaceId: 'default', username, password: `pw-${username}`, plan, accountNumber: `A-${username}` });
-    ids.set(username, row.id);
-  }
-  await eventually(() => list.every(({ username }) => t.radgate.directory.find('default', username) !== undefined), 20_000, 'directory');
-  return ids;
-}
+// ---- logins -------------------------------------------------------------------------------------------------
 
 /** PAP login through radclient; returns the reply (Class is in `attributes.Class` as 0x…). */
 export function login(port: number, username: string, password = `pw-${username}`): Promise<RadclientResult> {

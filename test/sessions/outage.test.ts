@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { allSessions, eventually, RetryingNas, type AcctAttributes } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { allSessions, RetryingNas, type AcctAttributes } from './helpers.js';
 
 /** A loopback TCP proxy to PostgreSQL that can be cut (every connection dropped, new ones refused) and restored. */
 class TcpProxy {

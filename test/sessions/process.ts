@@ -1,5 +1,6 @@
 /**
- * radgate as a separate process (`node bin/radgate.js start`, the compiled build: run `npm run build` first), on
+ * radgate as a separate process (`node bin/radgate.js start`, the compiled build: test files importing this module
+ * run in the `process` test project, which builds dist/ first; test/README.md), on
  * fixed loopback ports so it can be killed and started again where the NASes expect it.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';

@@ -18,7 +18,8 @@ import {
 } from '../../src/sessions/store.js';
 import { AccountingWriter, planStatements, type AccountingRecord } from '../../src/sessions/writer.js';
 import { freshDatabase, type TestDatabase } from '../helpers/database.js';
-import { allSessions, eventually } from './helpers.js';
+import { eventually } from '../helpers/eventually.js';
+import { allSessions } from './helpers.js';
 
 const log = createLogger({ level: 'silent' });
 let testDb: TestDatabase;
@@ -150,7 +151,7 @@ describe('stale sweep (injected clock)', () => {
       expect(ids).toHaveLength(200);
       expect(new Set(ids).size).toBe(200);
       // Each instance knows the outcome: its own closes directly, the other's through NOTIFY.
-      await eventually(() => Array.from({ length: 200 }, (_, i) => a.tracker.count(1000 + i) + b.tracker.count(1000 + i)).every((n) => n === 0));
+      await eventually(() => Array.from({ length: 200 }, (_, i) => a.tracker.count(1000 + i) + b.tracker.count(1000 + i)).every((n) => n === 0), 20_000);
       await b.stop();
     } finally {
       if (otherHandle !== database) await otherHandle.close();
@@ -160,7 +161,7 @@ describe('stale sweep (injected clock)', () => {
   it('runs on its own timer', async () => {
     const s = new LiveSessions({ database, log, clock: () => T0 + 5000_000, staleFactor: () => 3, sweepIntervalSeconds: () => 0.05, resyncIntervalMs: 0 });
     opened.push(s);
-    await applySessionUpdates(database.db, [update('t1')], new Date(T0));
+    await applySessionUpdates(database.db, [update('t1')]);
     await s.start();
     await eventually(async () => (await allSessions(database.db))[0]?.closedBy === 'stale', 20_000, 'the timed sweep');
   });
@@ -172,7 +173,7 @@ describe('announcements', () => {
     const unlisten = await database.listen(SESSIONS_CHANNEL, (p) => payloads.push(p));
     try {
       const ids = Array.from({ length: 1000 }, (_, i) => 1_000_000_000 + i);
-      await applySessionUpdates(database.db, ids.map((id, i) => update(`n${i}`, { subscriberId: id })), new Date(T0), { announceAs: 'inst-a' });
+      await applySessionUpdates(database.db, ids.map((id, i) => update(`n${i}`, { subscriberId: id })), { announceAs: 'inst-a' });
       await eventually(() => payloads.flatMap((p) => parseAnnouncement(p)!.subscriberIds).length === 1000, 20_000, 'announcements');
       expect(payloads).toHaveLength(3); // 400 ids per NOTIFY
       for (const p of payloads) {
@@ -183,8 +184,8 @@ describe('announcements', () => {
 
       // Interims of open sessions are not announced; their Stop is.
       payloads.length = 0;
-      await applySessionUpdates(database.db, [update('n1', { subscriberId: ids[1]!, status: 'Interim-Update', sessionTime: 60 })], new Date(T0), { announceAs: 'inst-a' });
-      await applySessionUpdates(database.db, [update('n2', { subscriberId: ids[2]!, status: 'Stop', sessionTime: 60 })], new Date(T0), { announceAs: 'inst-a' });
+      await applySessionUpdates(database.db, [update('n1', { subscriberId: ids[1]!, status: 'Interim-Update', sessionTime: 60 })], { announceAs: 'inst-a' });
+      await applySessionUpdates(database.db, [update('n2', { subscriberId: ids[2]!, status: 'Stop', sessionTime: 60 })], { announceAs: 'inst-a' });
       await eventually(() => payloads.length > 0, 20_000, 'the Stop announcement');
       expect(payloads).toEqual([`inst-a|${ids[2]}`]);
     } finally {
@@ -299,7 +300,7 @@ describe('indexed queries', () => {
       update('i2', { subscriberId: 8, framedIpAddress: '100.64.0.1', eventAt: new Date(T0 + 60_000), nasName: 'core-2', nasAddress: '10.0.0.2' }),
       update('i3', { subscriberId: 7, framedIpAddress: '100.64.0.3', eventAt: new Date(T0) }),
       update('i4', { subscriberId: 7, framedIpAddress: '100.64.0.4', status: 'Stop', terminateCause: 'User-Request' }),
-    ], new Date(T0));
+    ]);
     expect(await findOpenSessionByIp(database.db, '100.64.0.1')).toEqual({
       sessionId: expect.any(Number),
       subscriberId: 8,
@@ -325,7 +326,7 @@ describe('indexed queries', () => {
           status: i % 2 === 0 ? 'Start' : 'Stop',
           terminateCause: 'User-Request',
         });
-      }), new Date(T0));
+      }));
     }
     await database.db.execute(sql`analyze sessions`);
     const explain = async (query: ReturnType<typeof sql>) => {

@@ -1,5 +1,5 @@
 /**
- * Billing (issue: billing): payments and the subscriber event log. Money is integer minor units (cents) of the
+ * Billing (src/billing): payments and the subscriber event log. Money is integer minor units (cents) of the
  * payment's currency. The billing columns of `subscribers` (paid_until, balance, promise_until, override_*) live in
  * schema.ts with the rest of that table.
  */

@@ -1,12 +1,15 @@
 /**
- * The enforcement audit trail (issue: enforcement): one row per rung tried on one session — CoA, Disconnect or the
+ * The enforcement audit trail (src/enforce): one row per rung tried on one session — CoA, Disconnect or the
  * RouterOS API kick — with its time, NAS, result (ack, nak + Error-Cause, timeout, removed, gone, error) and detail.
  * The job's final outcome lives on `enforcement_jobs`.
  */
 import { bigint, bigserial, index, integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
 
+/** The rungs of the enforcement ladder, in order (nas.yaml `enforcement.steps` names the same). */
 export const ENFORCEMENT_METHODS = ['coa', 'disconnect', 'api'] as const;
+export type EnforcementMethod = (typeof ENFORCEMENT_METHODS)[number];
 export const ENFORCEMENT_RESULTS = ['ack', 'nak', 'timeout', 'removed', 'gone', 'error'] as const;
+export type EnforcementResult = (typeof ENFORCEMENT_RESULTS)[number];
 
 export const enforcementAttempts = pgTable(
   'enforcement_attempts',
@@ -20,8 +23,8 @@ export const enforcementAttempts = pgTable(
     username: text('username').notNull(),
     /** nas.yaml name. */
     nas: text('nas').notNull(),
-    method: text('method').$type<(typeof ENFORCEMENT_METHODS)[number]>().notNull(),
-    result: text('result').$type<(typeof ENFORCEMENT_RESULTS)[number]>().notNull(),
+    method: text('method').$type<EnforcementMethod>().notNull(),
+    result: text('result').$type<EnforcementResult>().notNull(),
     /** RFC 5176 Error-Cause of a NAK. */
     errorCause: integer('error_cause'),
     detail: text('detail').notNull(),

@@ -1,7 +1,7 @@
 /**
- * Accounting sessions (issue: accounting): one row per session a NAS reported (RFC 2866), open while
- * `stopped_at` is null. Written only through src/sessions (group-committed upserts), read by enforcement and the
- * captive redirect through the partial indexes on open sessions.
+ * Accounting sessions (src/sessions): one row per session a NAS reported (RFC 2866), open while
+ * `stopped_at` is null. Read and written only through src/sessions/store.ts (group-committed upserts); enforcement
+ * and the captive redirect ask it, served by the partial indexes on open sessions.
  *
  * Identity: a session is (NAS source address, Acct-Session-Id, User-Name, Class). Acct-Session-Id alone repeats
  * after a router reboot; the Class radgate puts in every Access-Accept (`rg1:<subscriber>:<nonce>`) is unique per

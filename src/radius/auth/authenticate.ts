@@ -53,13 +53,14 @@ function equalSecret(a: Buffer, b: Buffer): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Check the credentials of `request`, which uses `method` (what `detectMethod` found; it is looked up once). */
 export function authenticate(
   request: RadiusRequest,
+  method: AuthMethod | undefined,
   userName: string,
   secret: Buffer,
   stored: StoredCredentials,
 ): AuthResult {
-  const method = detectMethod(request);
   switch (method) {
     case 'pap': {
       const hidden = rawAttribute(request, Attr.UserPassword)!;

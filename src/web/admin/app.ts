@@ -5,15 +5,15 @@
  *   → bearer token (401 without a valid one) → scope (403: a `read` token on a write route)
  *   → params, query and body validated by the route's zod schemas (400 listing each field)
  *   → handler → response checked against the route's response schema → JSON.
- * Errors become JSON `{error: {code, message, problems?}}`; 5xx carry no detail (it is logged).
+ * Errors become JSON `{error: {code, message, problems?}}`, the status from the error catalogue (src/errors.ts);
+ * 5xx carry no detail (it is logged).
  */
 
 import { Hono, type Context } from 'hono';
-import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import type { AdminTokenConfig } from '../../config/index.js';
-import { RadgateError, type ErrorCode } from '../../errors.js';
+import { ERRORS, RadgateError } from '../../errors.js';
 import { allows, bearerToken, findToken } from './auth.js';
 import { billingRoutes } from './billing-routes.js';
 import { enforcementRoutes } from './enforcement-routes.js';
@@ -50,25 +50,6 @@ export function adminRoutes(deps: AdminDeps): Route[] {
     },
   }));
   return routes;
-}
-
-const STATUS_OF: Partial<Record<ErrorCode, ContentfulStatusCode>> = {
-  SUBSCRIBER_NOT_FOUND: 404,
-  PAYMENT_NOT_FOUND: 404,
-  ENFORCEMENT_JOB_NOT_FOUND: 404,
-  SUBSCRIBER_EXISTS: 409,
-  PAYMENT_CONFLICT: 409,
-  SUBSCRIBER_INVALID: 400,
-  PAYMENT_INVALID: 400,
-  BILLING_INVALID: 400,
-  PLAN_UNKNOWN: 400,
-  WORKSPACE_UNKNOWN: 400,
-};
-
-class ApiError extends Error {
-  constructor(readonly status: ContentfulStatusCode, readonly code: string, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
-  }
 }
 
 function problemsOf(error: z.ZodError, where: string): Array<{ field: string; message: string }> {
@@ -113,12 +94,18 @@ export function createAdminApi(deps: AdminDeps): Hono<Env> {
   });
 
   app.use('*', async (c, next) => {
-    const challenge = { 'WWW-Authenticate': 'Bearer realm="radgate"' };
+    // The challenge header is set before the throw: the error reply (errorReply) keeps the headers already set.
     const presented = bearerToken(c.req.header('Authorization'));
-    if (presented === undefined) throw new ApiError(401, 'UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer <token>)', challenge);
+    if (presented === undefined) {
+      c.header('WWW-Authenticate', 'Bearer realm="radgate"');
+      throw new RadgateError('UNAUTHORIZED', 'a bearer token is required (Authorization: Bearer <token>)');
+    }
     const token = findToken(presented, deps.config().adminTokens);
-    // RFC 6750 §3.1: invalid_token.
-    if (!token) throw new ApiError(401, 'UNAUTHORIZED', 'the bearer token is not valid', { 'WWW-Authenticate': 'Bearer realm="radgate", error="invalid_token"' });
+    if (!token) {
+      // RFC 6750 §3.1: invalid_token. The message never quotes the presented token.
+      c.header('WWW-Authenticate', 'Bearer realm="radgate", error="invalid_token"');
+      throw new RadgateError('UNAUTHORIZED', 'the bearer token is not valid');
+    }
     c.set('token', token);
     await next();
   });
@@ -126,7 +113,7 @@ export function createAdminApi(deps: AdminDeps): Hono<Env> {
   for (const r of adminRoutes(deps)) {
     app.on(r.method.toUpperCase(), honoPath(r.path), async (c) => {
       const token = c.get('token');
-      if (!allows(token, r.scope)) throw new ApiError(403, 'FORBIDDEN', `token "${token.name}" has scope ${token.scope}; this call needs ${r.scope}`);
+      if (!allows(token, r.scope)) throw new RadgateError('FORBIDDEN', `token "${token.name}" has scope ${token.scope}; this call needs ${r.scope}`);
       const query = c.req.query();
       checkQueryKeys(r.query, query);
       let body: unknown;
@@ -157,25 +144,29 @@ export function createAdminApi(deps: AdminDeps): Hono<Env> {
   }
 
   app.all('*', () => {
-    throw new ApiError(404, 'NOT_FOUND', 'no such API route');
+    throw new RadgateError('NOT_FOUND', 'no such API route');
   });
 
   app.onError((err, c) => errorReply(err, c, log));
   return app;
 }
 
+/**
+ * The one error mapping: a RadgateError answers with its catalogue status, its code and its (specific) message;
+ * 400s list the fields at fault. A 5xx code and anything else is INTERNAL with no detail, the error only logged.
+ */
 function errorReply(err: Error, c: Context, log: AdminDeps['log']) {
-  const send = (status: ContentfulStatusCode, code: string, message: string, extra: object = {}, headers: Record<string, string> = {}) =>
-    c.json({ error: { code, message, ...extra } }, status, headers);
-  if (err instanceof InvalidRequest) return send(400, 'INVALID_REQUEST', 'the request is invalid', { problems: err.problems });
-  if (err instanceof ApiError) return send(err.status, err.code, err.message, {}, err.headers);
-  if (err instanceof RadgateError && STATUS_OF[err.code] !== undefined) {
-    const status = STATUS_OF[err.code]!;
-    const field = /^([a-z_]+): /.exec(err.message);
-    const extra = status === 400 && field ? { problems: [{ field: `body.${field[1]}`, message: err.message.slice(field[0].length) }] } : {};
-    return send(status, err.code, err.message, extra);
+  const status = err instanceof RadgateError ? ERRORS[err.code].status : ERRORS.INTERNAL.status;
+  if (!(err instanceof RadgateError) || status >= 500) {
+    log.error({ err, method: c.req.method, path: c.req.path }, 'admin api internal error');
+    return c.json({ error: { code: ERRORS.INTERNAL.code, message: ERRORS.INTERNAL.message } }, ERRORS.INTERNAL.status as ContentfulStatusCode);
   }
-  if (err instanceof HTTPException && err.status < 500) return send(err.status as ContentfulStatusCode, 'HTTP_ERROR', err.message || 'request refused');
-  log.error({ err, method: c.req.method, path: c.req.path }, 'admin api internal error');
-  return send(500, 'INTERNAL', 'internal error');
+  return c.json({ error: { code: err.code, message: err.message, ...problemsOfError(err, status) } }, status as ContentfulStatusCode);
+}
+
+/** The fields at fault: an InvalidRequest's list, or `field: reason` at the start of a domain error's message. */
+function problemsOfError(err: RadgateError, status: number): { problems?: ReadonlyArray<{ field: string; message: string }> } {
+  if (err instanceof InvalidRequest) return { problems: err.problems };
+  const field = /^([a-z_]+): /.exec(err.message);
+  return status === 400 && field ? { problems: [{ field: `body.${field[1]}`, message: err.message.slice(field[0].length) }] } : {};
 }

@@ -1,4 +1,4 @@
-/** @module web/admin/billing — status and history of a subscriber, operator overrides, promises, the evaluator. */
+/** @module web/admin/billing-routes — status and history of a subscriber, operator overrides, promises, the evaluator. */
 
 import type { SubscriberStatus } from '../../db/schema.js';
 import { type AdminDeps, invalid, statusReport, when } from './deps.js';

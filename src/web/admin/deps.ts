@@ -1,15 +1,16 @@
 /** @module web/admin/deps — what the admin API needs, and small helpers its route files share. */
 
-import { and, asc, count, eq, ilike, isNull, or, type SQL } from 'drizzle-orm';
 import { parseOperatorTime } from '../../billing/calendar.js';
 import type { BillingEvaluator } from '../../billing/evaluator.js';
 import type { BillingAccounts } from '../../billing/accounts.js';
 import type { Config } from '../../config/index.js';
 import type { DatabaseHandle } from '../../db/client.js';
-import { subscribers, type SubscriberRow, type SubscriberStatus } from '../../db/schema.js';
+import { ERRORS, RadgateError } from '../../errors.js';
+import type { SubscriberRow, SubscriberStatus } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import { openSessionsOfSubscriber } from '../../sessions/store.js';
 import type { SubscriberRecords } from '../../subscribers/records.js';
+import { countSubscribers, listSubscribers } from '../../subscribers/table.js';
 import type { LinkKeyRing } from '../reminder/keys.js';
 import { presentStatus } from './present.js';
 
@@ -24,10 +25,11 @@ export interface AdminDeps {
   readonly linkKeys?: LinkKeyRing;
 }
 
-/** A 400 listing the fields at fault, in the same shape as schema validation errors. */
-export class InvalidRequest extends Error {
+/** INVALID_REQUEST (400), listing the fields at fault in the same shape as schema validation errors. */
+export class InvalidRequest extends RadgateError {
+  declare readonly code: 'INVALID_REQUEST';
   constructor(readonly problems: ReadonlyArray<{ field: string; message: string }>) {
-    super(problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    super('INVALID_REQUEST', ERRORS.INVALID_REQUEST.message);
     this.name = 'InvalidRequest';
   }
 }
@@ -62,19 +64,9 @@ export interface SubscriberFilter {
 }
 
 /** A page of subscribers (not deleted) and the total matching, ordered by workspace and username. */
-export async function listSubscribers(deps: AdminDeps, f: SubscriberFilter): Promise<{ items: SubscriberRow[]; total: number }> {
-  const where: SQL[] = [isNull(subscribers.deletedAt)];
-  if (f.workspace !== undefined) where.push(eq(subscribers.workspaceId, f.workspace));
-  if (f.status !== undefined) where.push(eq(subscribers.status, f.status));
-  if (f.plan !== undefined) where.push(eq(subscribers.plan, f.plan));
-  if (f.username !== undefined) where.push(eq(subscribers.username, f.username));
-  if (f.q !== undefined) {
-    const pattern = `%${f.q.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-    where.push(or(ilike(subscribers.username, pattern), ilike(subscribers.accountNumber, pattern))!);
-  }
+export async function listSubscriberPage(deps: AdminDeps, f: SubscriberFilter): Promise<{ items: SubscriberRow[]; total: number }> {
+  const filter = { workspaceId: f.workspace, status: f.status, plan: f.plan, username: f.username, search: f.q };
   const db = deps.database.db;
-  const items = await db.select().from(subscribers).where(and(...where))
-    .orderBy(asc(subscribers.workspaceId), asc(subscribers.username), asc(subscribers.id)).limit(f.limit).offset(f.offset);
-  const [total] = await db.select({ n: count() }).from(subscribers).where(and(...where));
-  return { items, total: Number(total!.n) };
+  const [items, total] = await Promise.all([listSubscribers(db, { ...filter, limit: f.limit, offset: f.offset }), countSubscribers(db, filter)]);
+  return { items, total };
 }

@@ -1,5 +1,5 @@
 /**
- * @module web/admin/enforcement — enforcement jobs and their attempts (the audit trail of CoA / Disconnect / API
+ * @module web/admin/enforcement-routes — enforcement jobs and their attempts (the audit trail of CoA / Disconnect / API
  * kicks, with the operator-facing reason a job failed), and "push this subscriber's profile now".
  */
 

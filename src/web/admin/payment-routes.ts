@@ -1,4 +1,4 @@
-/** @module web/admin/payments — record (idempotent by reference), list, get and void payments. */
+/** @module web/admin/payment-routes — record (idempotent by reference), list, get and void payments. */
 
 import { type AdminDeps, statusReport } from './deps.js';
 import { presentPayment, presentTransition } from './present.js';

@@ -1,4 +1,4 @@
-/** @module web/admin/sessions — live (and, on request, closed) accounting sessions, read from src/sessions. */
+/** @module web/admin/session-routes — live (and, on request, closed) accounting sessions, read from src/sessions. */
 
 import { listSessions } from '../../sessions/store.js';
 import type { AdminDeps } from './deps.js';

@@ -1,7 +1,7 @@
-/** @module web/admin/subscribers — subscriber records: list (filters, pagination), get, create, update, delete. */
+/** @module web/admin/subscriber-routes — subscriber records: list (filters, pagination), get, create, update, delete. */
 
 import { RadgateError } from '../../errors.js';
-import { type AdminDeps, invalid, InvalidRequest, listSubscribers, when } from './deps.js';
+import { type AdminDeps, invalid, InvalidRequest, listSubscriberPage, when } from './deps.js';
 import { presentSubscriber } from './present.js';
 import { IdParams, Subscriber, SubscriberCreate, SubscriberPage, SubscriberQuery, SubscriberUpdate } from './schemas.js';
 import { reply, route, type Route } from './route-table.js';
@@ -26,7 +26,7 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
       query: SubscriberQuery,
       response: { status: 200, description: 'a page of subscribers', schema: SubscriberPage },
       handler: async ({ query }) => {
-        const { items, total } = await listSubscribers(deps, query);
+        const { items, total } = await listSubscriberPage(deps, query);
         return { items: items.map((r) => presentSubscriber(r, config())), total, limit: query.limit, offset: query.offset };
       },
     }),

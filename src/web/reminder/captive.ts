@@ -8,20 +8,18 @@
  * Workspace of an unknown address: the workspace whose `redirect_ip` the request arrived on, else the only
  * workspace with a reminder host; with several and no match, a neutral page (no guess at whose customer it is).
  */
-import { and, eq, isNull } from 'drizzle-orm';
 import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
 import { formatIp, parseIp, type Config, type WorkspaceConfig } from '../../config/index.js';
 import type { Db } from '../../db/client.js';
-import { subscribers } from '../../db/schema.js';
 import type { Logger } from '../../log.js';
 import { findOpenSessionByIp } from '../../sessions/store.js';
+import { subscriberById, subscribersWithStaticIp } from '../../subscribers/table.js';
 import { TrustedProxies } from '../client-address.js';
 import { html } from '../html.js';
 import type { LinkKeyRing } from './keys.js';
 import { reminderLink, workspaceUrl } from './links.js';
 import { peerAddress } from './routes.js';
-import { subscriberById } from './subject.js';
 
 /** Who holds an address: a subscriber id (null = a session of an unknown user) and their workspace. */
 export type AddressLookup = (ip: string) => Promise<{ subscriberId: number | null; workspaceId: string } | undefined>;
@@ -46,11 +44,7 @@ export function defaultLookup(db: Db): AddressLookup {
   return async (ip) => {
     const session = await findOpenSessionByIp(db, ip);
     if (session?.subscriberId != null) return { subscriberId: session.subscriberId, workspaceId: session.workspaceId };
-    const rows = await db
-      .select({ id: subscribers.id, workspaceId: subscribers.workspaceId })
-      .from(subscribers)
-      .where(and(eq(subscribers.staticIp, ip), isNull(subscribers.deletedAt)))
-      .limit(2);
+    const rows = await subscribersWithStaticIp(db, ip, 2);
     // Two subscribers with one static IP (in different workspaces): ambiguous, so not a guess.
     if (rows.length === 1) return { subscriberId: rows[0]!.id, workspaceId: rows[0]!.workspaceId };
     return session === undefined ? undefined : { subscriberId: null, workspaceId: session.workspaceId };
@@ -92,7 +86,7 @@ export function createCaptiveApp(options: CaptiveOptions): Hono {
     const holder = await lookup(client);
     if (holder?.subscriberId != null) {
       const row = await subscriberById(db, holder.subscriberId);
-      const workspace = row && row.deletedAt === null ? config.workspaceById.get(row.workspaceId) : undefined;
+      const workspace = row ? config.workspaceById.get(row.workspaceId) : undefined;
       if (row && workspace?.reminderHost !== undefined) {
         const link = await reminderLink(keys, workspace, row, { now: now() });
         log.debug({ client, subscriberId: row.id, workspace: workspace.id }, 'captive redirect to the reminder page');

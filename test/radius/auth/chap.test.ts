@@ -1,5 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { verifyChap } from '../../../src/radius/auth/chap.js';
+import { Code } from '../../../src/radius/codes.js';
+import { byteFixture } from '../../helpers/fixtures.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -14,6 +16,23 @@ const REQUEST = hex(`
   02 07 06 00 00 00 01`);
 const CHALLENGE = REQUEST.subarray(4, 20);
 const CHAP_PASSWORD = REQUEST.subarray(30, 47); // attribute 3, length 0x13: ident 0x16 ‖ 16-byte response
+
+// Nothing in this request is hidden or signed with the shared secret (CHAP hashes the password instead).
+byteFixture({
+  name: 'RFC 2865 §7.2 Access-Request (CHAP)',
+  bytes: REQUEST,
+  secret: 'xyzzy5461',
+  code: Code.AccessRequest,
+  identifier: 1,
+  attributes: [
+    { name: 'User-Name', value: 'flopsy' },
+    { name: 'CHAP-Password', value: CHAP_PASSWORD },
+    { name: 'NAS-IP-Address', value: '192.168.1.16' },
+    { name: 'NAS-Port', value: 20 },
+    { name: 'Service-Type', value: 'Framed-User' },
+    { name: 'Framed-Protocol', value: 'PPP' },
+  ],
+});
 
 describe('chap', () => {
   it('RFC 2865 §7.2: literal packet is consistent', () => {

@@ -41,7 +41,7 @@ describe('MPPE keys (RFC 3079)', () => {
     expect(getAsymmetricStartKey(MASTER_KEY, 8, true, true)).toEqual(SERVER_SEND_KEY.subarray(0, 8));
   });
 
-  it('RFC 3079 §3.5 / radius.md §1: mppeKeysV2 gives the server MS-MPPE-Send-Key and MS-MPPE-Recv-Key', () => {
+  it('RFC 3079 §3.5: mppeKeysV2 gives the server MS-MPPE-Send-Key and MS-MPPE-Recv-Key', () => {
     expect(mppeKeysV2(PASSWORD_HASH, NT_RESPONSE)).toEqual({ sendKey: SERVER_SEND_KEY, recvKey: SERVER_RECV_KEY });
   });
 });

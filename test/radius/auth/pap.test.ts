@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { createHash } from 'node:crypto';
 import { hidePassword, unhidePassword } from '../../../src/radius/auth/pap.js';
+import { Code } from '../../../src/radius/codes.js';
+import { byteFixture } from '../../helpers/fixtures.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const SECRET = Buffer.from('xyzzy5461');
@@ -18,6 +20,34 @@ const ACCEPT = hex(`
   0e 06 c0 a8 01 03`);
 const REQUEST_AUTH = REQUEST.subarray(4, 20);
 const USER_PASSWORD = REQUEST.subarray(28, 44); // attribute 2, length 0x12, value at 28..43
+
+byteFixture({
+  name: 'RFC 2865 §7.1 Access-Request (PAP)',
+  bytes: REQUEST,
+  secret: SECRET.toString(),
+  code: Code.AccessRequest,
+  identifier: 0,
+  attributes: [
+    { name: 'User-Name', value: 'nemo' },
+    { name: 'User-Password', value: 'arctangent' },
+    { name: 'NAS-IP-Address', value: '192.168.1.16' },
+    { name: 'NAS-Port', value: 3 },
+  ],
+});
+
+byteFixture({
+  name: 'RFC 2865 §7.1 Access-Accept',
+  bytes: ACCEPT,
+  secret: SECRET.toString(),
+  request: REQUEST,
+  code: Code.AccessAccept,
+  identifier: 0,
+  attributes: [
+    { name: 'Service-Type', value: 'Login-User' },
+    { name: 'Login-Service', value: 'Telnet' },
+    { name: 'Login-IP-Host', value: '192.168.1.3' },
+  ],
+});
 
 describe('pap', () => {
   it('RFC 2865 §7.1: the literal packets are consistent', () => {

@@ -1,10 +1,12 @@
 /** The admin API's enforcement routes, over HTTP against a running radgate and a fake NAS. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateToken } from '../../src/web/admin/auth.js';
-import { Code } from '../../src/radius/codes.js';
-import { FakeNas } from '../helpers/fake-nas.js';
-import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { addSubscriber, changeStatus, eventually, fastWorkers, nasEntry, sessionRow, settled } from './helpers.js';
+import { generateToken } from '../../../src/web/admin/auth.js';
+import { Code } from '../../../src/radius/codes.js';
+import { FakeNas } from '../../helpers/fake-nas.js';
+import { startTestRadgate, type TestRadgate } from '../../helpers/radgate.js';
+import { eventually } from '../../helpers/eventually.js';
+import { addSubscriber } from '../../helpers/subscribers.js';
+import { changeStatus, fastWorkers, nasEntry, sessionRow, settled } from '../../enforce/helpers.js';
 
 const write = generateToken('billing-system', 'write');
 const read = generateToken('dashboard', 'read');
@@ -21,7 +23,7 @@ beforeAll(async () => {
       'admin.yaml': `tokens:\n${write.yaml}\n${read.yaml}\n`,
     },
   });
-  subscriberId = await addSubscriber(t, 'mia');
+  subscriberId = (await addSubscriber(t, { username: 'mia', plan: 'business-50' })).id;
   await core1.accounting(t.radgate.ports.acct, 'Start', { user: 'mia', sessionId: '81c00001', framedIp: '100.64.9.1' });
   await eventually(async () => (await sessionRow(t.radgate.database.db, '81c00001')) !== undefined);
 });

@@ -1,19 +1,17 @@
 /** The admin API in-process (`app.request()`, no port) on a fresh database, with tokens and captured logs. */
-import { randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { BillingEvaluator } from '../../../src/billing/evaluator.js';
 import { BillingAccounts } from '../../../src/billing/accounts.js';
 import { loadConfig, type Config } from '../../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../../src/db/client.js';
 import { createLogger } from '../../../src/log.js';
-import { SubscriberRecords } from '../../../src/subscribers/records.js';
-import { PasswordVault } from '../../../src/subscribers/vault.js';
 import { adminRoutes, createAdminApi } from '../../../src/web/admin/app.js';
 import { generateToken } from '../../../src/web/admin/auth.js';
 import type { AdminDeps } from '../../../src/web/admin/deps.js';
 import type { Route } from '../../../src/web/admin/route-table.js';
 import { testConfig } from '../../helpers/config.js';
 import { freshDatabase, type TestDatabase } from '../../helpers/database.js';
+import { recordsOn } from '../../helpers/subscribers.js';
 
 export interface AdminBench {
   config: Config;
@@ -57,10 +55,7 @@ export async function adminBench(options: { start?: string; workspaces?: string 
     database,
     billing,
     evaluator: new BillingEvaluator(common),
-    subscribers: new SubscriberRecords(database, PasswordVault.fromKey(randomBytes(32)), {
-      hasWorkspace: (id) => config.workspaceById.has(id),
-      hasPlan: (name) => config.planByName.has(name),
-    }),
+    subscribers: recordsOn(database, config),
     log,
   };
   const api = createAdminApi(deps);

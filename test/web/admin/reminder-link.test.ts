@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAdminApi } from '../../../src/web/admin/app.js';
 import { LinkKeyRing, verifyLink } from '../../../src/web/reminder/index.js';
-import { adminBench, json, type AdminBench } from '../admin/helpers.js';
+import { adminBench, json, type AdminBench } from './helpers.js';
 
 let bench: AdminBench;
 let api: ReturnType<typeof createAdminApi>;

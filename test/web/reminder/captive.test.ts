@@ -32,7 +32,7 @@ async function openSession(row: SubscriberRow, ip: string, sessionId: string): P
     framedIpAddress: ip, callingStationId: null, calledStationId: null, nasPortId: null, eventAt: now, startedAt: now,
     interimInterval: 300, sessionTime: 0, inputOctets: 0n, outputOctets: 0n, inputPackets: 0, outputPackets: 0,
     terminateCause: null,
-  }], now);
+  }]);
 }
 
 /** Checks a Location is the signed reminder link of `row` on the workspace's reminder host. */

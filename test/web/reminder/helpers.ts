@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import { subscribers, type SubscriberRow, type SubscriberStatus } from '../../../src/db/schema.js';
 import { reminderLink } from '../../../src/web/reminder/index.js';
 import { startTestRadgate, type TestRadgate } from '../../helpers/radgate.js';
+import { ANY_CATALOG, newSubscriber, subscriberRecords } from '../../helpers/subscribers.js';
 
 /** A second workspace, so a subscriber can move between workspaces. */
 export const NORTH_WORKSPACE = `
@@ -25,26 +26,29 @@ export async function startReminderRadgate(server: (text: string) => string = (t
 
 let counter = 0;
 
-/** Inserts a subscriber (NT hash credential, so no password key is involved) with billing facts. */
+/**
+ * Adds a subscriber through SubscriberRecords (NT hash credential: no password is ever checked here; any workspace,
+ * as some tests build a config of their own for an app), then writes the billing facts a page shows straight into
+ * its row: no production path sets an arbitrary balance or status date.
+ */
 export async function addSubscriber(
   t: TestRadgate,
   values: { status: SubscriberStatus; paidUntil?: Date | null; balance?: number; statusSince?: Date | null; staticIp?: string; workspaceId?: string; plan?: string },
 ): Promise<SubscriberRow> {
   counter++;
+  const added = await subscriberRecords(t, ANY_CATALOG).add(newSubscriber({
+    workspaceId: values.workspaceId ?? 'default',
+    username: `user${counter}-${values.status}`,
+    accountNumber: `ACC-${1000 + counter}`,
+    plan: values.plan ?? 'home-10',
+    ntHash: '0'.repeat(32),
+    status: values.status,
+    staticIp: values.staticIp,
+  }));
   const [row] = await t.radgate.database.db
-    .insert(subscribers)
-    .values({
-      workspaceId: values.workspaceId ?? 'default',
-      username: `user${counter}-${values.status}`,
-      accountNumber: `ACC-${1000 + counter}`,
-      plan: values.plan ?? 'home-10',
-      ntHash: '0'.repeat(32),
-      status: values.status,
-      paidUntil: values.paidUntil ?? null,
-      balance: values.balance ?? 0,
-      statusSince: values.statusSince ?? null,
-      staticIp: values.staticIp ?? null,
-    })
+    .update(subscribers)
+    .set({ paidUntil: values.paidUntil ?? null, balance: values.balance ?? 0, statusSince: values.statusSince ?? null })
+    .where(eq(subscribers.id, added.id))
     .returning();
   return row!;
 }
