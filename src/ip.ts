@@ -1,6 +1,7 @@
 /**
- * @module config/net
- * IP addresses and CIDR ranges for NAS matching: parse once with `parseCidr`, then test source addresses with
+ * @module ip
+ * IP addresses and CIDR ranges (a leaf every part may use: config validates with it, the NAS registry matches
+ * with it): parse once with `parseCidr`, then test source addresses with
  * `ipInRange` (or `parseIp` + `rangeContains` to parse the source address only once for many ranges).
  * Addresses are held as bigint; IPv4-mapped IPv6 (`::ffff:10.0.0.1`, as a dual-stack socket reports IPv4 peers)
  * is treated as the IPv4 address, so a NAS configured as `10.0.0.1` matches either form.
