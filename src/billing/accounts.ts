@@ -7,7 +7,7 @@
  * `radgate_subscribers` is notified so every instance's in-memory directory (what Access-Request reads) is fresh.
  */
 
-import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, type SQL } from 'drizzle-orm';
 import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import {
@@ -23,7 +23,7 @@ import { toLocal } from './calendar.js';
 import { applyPayment, reversePayment, type Pricing } from './ledger.js';
 import { formatMoney } from '../money.js';
 import { computeState, OVERRIDE_STATUSES, type BillingRules, type BillingSubject, type ComputedState, type StateAt } from './state.js';
-import { isUniqueViolation, rowsOf, type Tx } from '../db/rows.js';
+import { databaseNow, isUniqueViolation, type Tx } from '../db/rows.js';
 import { moveStatuses, subscriberById, updateSubscriber, type SubscriberValues } from '../subscribers/table.js';
 
 /** A clock: the evaluator and the service ask it for "now" (tests inject one; radgate uses the database's). */
@@ -33,10 +33,7 @@ export const systemClock: Clock = () => new Date();
 
 /** The database server's clock: several radgate instances then agree on "now" even if their hosts' clocks drift. */
 export function databaseClock(database: DatabaseHandle): Clock {
-  return async () => {
-    const rows = rowsOf<{ now: string | Date }>(await database.db.execute(sql`select clock_timestamp() as now`));
-    return new Date(rows[0]!.now);
-  };
+  return () => databaseNow(database.db);
 }
 
 export interface BillingDeps {

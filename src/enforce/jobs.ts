@@ -10,7 +10,7 @@ import { enforcementAttempts, enforcementJobs, type EnforcementAttemptRow, type 
 import type { AttemptRecord } from './ladder.js';
 import type { PushTarget } from './push.js';
 import { bigintArray, rowsOf } from '../db/rows.js';
-import { subscribersByIdsWithDeleted, usernamesByIds } from '../subscribers/table.js';
+import { subscribersByIds, usernamesByIds } from '../subscribers/table.js';
 
 /** A job as a worker holds it. */
 export interface ClaimedJob {
@@ -145,7 +145,7 @@ export async function mergeOlderJobs(db: Db, jobs: readonly ClaimedJob[]): Promi
 /** The subscribers of these ids as enforcement needs them (deleted ones included, flagged). */
 export async function loadSubscribers(db: Db, ids: readonly number[]): Promise<Map<number, PushTarget>> {
   const out = new Map<number, PushTarget>();
-  for (const row of await subscribersByIdsWithDeleted(db, ids)) {
+  for (const row of await subscribersByIds(db, ids, { includeDeleted: true })) {
     const { id, workspaceId, username, plan, status, staticIp } = row;
     out.set(id, { id, workspaceId, username, plan, status, staticIp, deleted: row.deletedAt !== null });
   }

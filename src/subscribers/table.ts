@@ -30,23 +30,22 @@ export async function subscriberById(
   return row;
 }
 
-/** Live subscribers of these ids in id order; `forUpdate` locks them in that order (no deadlock between lockers). */
-export async function subscribersByIds(executor: Executor, ids: readonly number[], options: { forUpdate?: boolean } = {}): Promise<SubscriberRow[]> {
+/**
+ * Subscribers of these ids in id order: live ones, or with `includeDeleted` the deleted ones too (enforcement must
+ * end a deleted subscriber's sessions). `forUpdate` locks them in that order, so two lockers cannot deadlock.
+ */
+export async function subscribersByIds(
+  executor: Executor,
+  ids: readonly number[],
+  options: { forUpdate?: boolean; includeDeleted?: boolean } = {},
+): Promise<SubscriberRow[]> {
   const out: SubscriberRow[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) {
+    const these = inArray(subscribers.id, ids.slice(i, i + CHUNK));
     const query = executor.select().from(subscribers)
-      .where(and(inArray(subscribers.id, ids.slice(i, i + CHUNK)), notDeleted))
+      .where(options.includeDeleted ? these : and(these, notDeleted))
       .orderBy(asc(subscribers.id));
     out.push(...(options.forUpdate ? await query.for('update') : await query));
-  }
-  return out;
-}
-
-/** These ids, deleted ones included (enforcement must end a deleted subscriber's sessions). */
-export async function subscribersByIdsWithDeleted(executor: Executor, ids: readonly number[]): Promise<SubscriberRow[]> {
-  const out: SubscriberRow[] = [];
-  for (let i = 0; i < ids.length; i += CHUNK) {
-    out.push(...await executor.select().from(subscribers).where(inArray(subscribers.id, ids.slice(i, i + CHUNK))));
   }
   return out;
 }
