@@ -104,8 +104,8 @@ export async function createClaimedJob(
 }
 
 /**
- * Older pending jobs of the claimed jobs' subscribers are merged into the claimed (newer) job: it pushes the
- * subscriber's state as it is now, which covers theirs. Returns, per claimed job, the merged jobs' from-statuses and
+ * Older pending jobs of the claimed jobs' subscribers are merged into the claimed (newer) job: it pushes billing's
+ * latest decision, which covers theirs. Returns, per claimed job, the merged jobs' from-statuses and
  * whether any of them had already acted (then what the sessions hold is uncertain).
  */
 export interface Merged {

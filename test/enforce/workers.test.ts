@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementAttempts, enforcementJobs } from '../../src/db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
+import { createClaimedJob } from '../../src/enforce/jobs.js';
 import { EnforcementWorkers } from '../../src/enforce/workers.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
@@ -191,5 +192,24 @@ describe('stop', () => {
     }
     const attempts = await db().select().from(enforcementAttempts);
     expect(attempts.map((a) => [a.instance, a.method, a.result])).toEqual([['second', 'coa', 'ack']]);
+  });
+});
+
+describe('the job carries the decision', () => {
+  it('a status job pushes the status billing wrote with it, not a re-read of the row', async () => {
+    // Billing writes the row and the job in one transaction, and any later change comes with a newer job that
+    // supersedes this one; so the worker pushes the job's to-status. Here the row still says active.
+    const { id } = await addSubscriber(t, { username: 'decided', plan: 'business-50' });
+    const { enforcement, database, own } = await instance('decision');
+    try {
+      const job = await createClaimedJob(db(), enforcement.instanceId, 30, {
+        subscriberId: id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired', reason: 'test',
+      });
+      const run = await enforcement.runJob(job);
+      expect(run.finish).toEqual({ state: 'done', outcome: "offline: no open session; decided's next login gets the expired profile" });
+    } finally {
+      await enforcement.close();
+      if (own) await database.close();
+    }
   });
 });
