@@ -2,6 +2,7 @@
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY patches ./patches
 COPY src ./src
 COPY bench ./bench
 COPY bin ./bin
@@ -11,12 +12,16 @@ FROM node:20-bookworm-slim
 ENV NODE_ENV=production RADGATE_CONFIG=/etc/radgate RADGATE_DATA_DIR=/var/lib/radgate
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && npm cache clean --force
+COPY patches ./patches
+# --ignore-scripts skips postinstall, so the dependency patches (patches/README.md) are applied here; radgate
+# refuses to start on an unpatched driver.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && node patches/apply.mjs && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 COPY migrations ./migrations
 COPY config /etc/radgate
-RUN mkdir -p /var/lib/radgate && chown node:node /var/lib/radgate
+# The data directory is private to radgate's user (radgate tightens it at start otherwise, with a warning).
+RUN install -d -m 0700 -o node -g node /var/lib/radgate
 USER node
 VOLUME ["/etc/radgate", "/var/lib/radgate"]
 EXPOSE 1812/udp 1813/udp 8080/tcp 8081/tcp

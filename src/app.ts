@@ -6,11 +6,12 @@ import path from 'node:path';
 import { Hono } from 'hono';
 import { loadConfig, type Config, type NasConfig } from './config/index.js';
 import { openDatabase, type DatabaseHandle } from './db/client.js';
+import { preparePrivateDir } from './db/data-dir.js';
 import { createHandlers } from './handlers/index.js';
 import { LiveSessions } from './sessions/live-sessions.js';
-import { openSessionCounts } from './sessions/store.js';
+import { openSessionCounts, pruneClosedSessions } from './sessions/store.js';
 import { EnforcementWorkers } from './enforce/workers.js';
-import { jobCounts, oldestUnfinishedJobAges } from './enforce/jobs.js';
+import { jobCounts, oldestUnfinishedJobAges, pruneFinishedJobs } from './enforce/jobs.js';
 import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
@@ -20,7 +21,9 @@ import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
 import { listen } from './web/http.js';
 import { BillingEvaluator } from './billing/evaluator.js';
-import { BillingAccounts, databaseClock } from './billing/accounts.js';
+import { BillingAccounts, databaseClock, pruneSubscriberEvents } from './billing/accounts.js';
+import { RetentionSchedule, type RetentionRule } from './db/retention.js';
+import type { RetentionConfig } from './config/index.js';
 import { SubscriberRecords } from './subscribers/records.js';
 import { createAdminApi } from './web/admin/app.js';
 import { createCaptiveApp, createReminderRoutes, LinkKeyRing } from './web/reminder/index.js';
@@ -61,6 +64,20 @@ export function clientDefinitions(config: Config): ClientDefinition<NasConfig>[]
   }));
 }
 
+/** What retention prunes, each table through its owner (server.yaml `retention:`; src/db/retention.ts runs them). */
+export function retentionRules(retention: RetentionConfig): RetentionRule[] {
+  return [
+    { name: 'sessions', tables: ['sessions'], keepSeconds: retention.sessionsSeconds, prune: pruneClosedSessions },
+    {
+      name: 'enforcement_jobs',
+      tables: ['enforcement_jobs', 'enforcement_attempts'],
+      keepSeconds: retention.enforcementJobsSeconds,
+      prune: pruneFinishedJobs,
+    },
+    { name: 'subscriber_events', tables: ['subscriber_events'], keepSeconds: retention.subscriberEventsSeconds, prune: pruneSubscriberEvents },
+  ];
+}
+
 export type ReloadResult = { ok: true } | { ok: false; problems: string[] };
 
 export interface Radgate {
@@ -83,6 +100,8 @@ export interface Radgate {
   readonly billing: BillingAccounts;
   /** The periodic billing run (every server.billing_interval). */
   readonly evaluator: BillingEvaluator;
+  /** The periodic retention prune (server.retention). */
+  readonly retention: RetentionSchedule;
   stop(): Promise<void>;
 }
 
@@ -90,6 +109,14 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
   let config = await loadConfig(env.configDir, processEnv);
   log.level = config.server.logLevel;
   const metrics = new Metrics();
+  // The data directory holds the keys (and the embedded database): 0700, nothing in it open to other users.
+  const tightened = preparePrivateDir(env.dataDir);
+  if (tightened.length > 0) {
+    log.warn(
+      { dataDir: env.dataDir, tightened: tightened.length, paths: tightened.slice(0, 10) },
+      'the data directory was open to other users; removed their permissions',
+    );
+  }
   const database = await openDatabase({ databaseUrl: env.databaseUrl, dataDir: env.dataDir, role: 'server' });
   const cleanup: Array<() => Promise<void>> = [() => database.close()];
   const unwind = async () => {
@@ -111,7 +138,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       staleFactor: () => config.server.staleSessionFactor,
       sweepIntervalSeconds: () => config.server.sessionSweepIntervalSeconds,
       resyncIntervalMs: 30_000,
-      writer: { onBatch: metrics.accountingBatch },
+      writer: { onBatch: metrics.accountingBatch, onRejected: metrics.accountingRecordRejected },
     });
     metrics.gauge('radgate_sessions_open', 'Open sessions by NAS', ['nas'], async (set) => {
       for (const [nas, open] of await openSessionCounts(database.db)) set({ nas }, open);
@@ -152,6 +179,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
         directory,
         sessionLimit: sessions.sessionLimit,
         record: (r) => sessions.record(r),
+        onTextNormalised: metrics.accountingTextNormalisation,
       }),
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,
@@ -172,6 +200,18 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     const evaluator = new BillingEvaluator({ database, config: () => config, clock: billingClock, log, afterChange: refresh });
     evaluator.start(config.server.billingIntervalSeconds * 1000);
     cleanup.push(() => evaluator.stop());
+
+    // Retention (server.yaml retention): old history pruned through each table's owner, every retention.interval
+    // (first 5 minutes after start); settings are read at each run, so a reload applies from the next one.
+    const retention = new RetentionSchedule({
+      db: database.db,
+      rules: () => retentionRules(config.server.retention),
+      intervalSeconds: () => config.server.retention.intervalSeconds,
+      log,
+      onPruned: metrics.retentionPruned,
+    });
+    retention.start();
+    cleanup.push(() => retention.stop());
 
     // The main web app: admin API under /api/v1, reminder pages. Each feature mounts its routes here.
     const web = new Hono();
@@ -253,6 +293,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       linkKeys,
       billing,
       evaluator,
+      retention,
       stop: unwind,
     };
   } catch (err) {

@@ -21,8 +21,10 @@ const CATALOGUE = {
   CONFIG_INVALID: { status: 500, exitCode: 78, message: 'the configuration has errors' },
   USAGE: { status: 500, exitCode: 64, message: 'the command line is wrong' },
   DB_UNREACHABLE: { status: 500, exitCode: 1, message: 'the database cannot be reached' },
+  DB_DRIVER_UNPATCHED: { status: 500, exitCode: 1, message: "the installed PostgreSQL driver lacks radgate's patch (patches/README.md)" },
   PASSWORD_KEY: { status: 500, exitCode: 1, message: 'the password encryption key is missing or invalid' },
   LINK_KEY: { status: 500, exitCode: 1, message: 'a reminder-link signing key is missing or invalid' },
+  DATA_DIR: { status: 500, exitCode: 1, message: "the data directory cannot be made private to radgate's user" },
 
   INVALID_REQUEST: { status: 400, exitCode: 1, message: 'the request is invalid' },
   UNAUTHORIZED: { status: 401, exitCode: 1, message: 'a valid bearer token is required' },
@@ -45,6 +47,7 @@ const CATALOGUE = {
   BILLING_INVALID: { status: 400, exitCode: 1, message: 'the billing change is not allowed' },
 
   ROUTEROS_CONNECT: { status: 500, exitCode: 1, message: 'the RouterOS API of a router cannot be reached' },
+  ROUTEROS_TLS: { status: 500, exitCode: 1, message: "the RouterOS API's TLS certificate is not trusted (nas.yaml api.ca_file, api.fingerprint)" },
   ROUTEROS_LOGIN: { status: 500, exitCode: 1, message: 'the RouterOS API refused the login' },
   ROUTEROS_TRAP: { status: 500, exitCode: 1, message: 'the RouterOS API refused a command (!trap)' },
   ROUTEROS_FATAL: { status: 500, exitCode: 1, message: 'the RouterOS API closed the session (!fatal)' },

@@ -67,6 +67,20 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly accountingRejected = new client.Counter({
+    name: 'radgate_accounting_records_rejected_total',
+    help: 'Accounting records the database refused on their own (a data error, found by splitting the batch), by SQLSTATE: not recorded, no reply',
+    labelNames: ['sqlstate'] as const,
+    registers: [this.registry],
+  });
+
+  readonly accountingTextNormalised = new client.Counter({
+    name: 'radgate_accounting_text_normalised_total',
+    help: 'Text attributes of accounting records that were not printable UTF-8 and were stored normalised (docs/radius-protocol.md §16), by attribute',
+    labelNames: ['attribute'] as const,
+    registers: [this.registry],
+  });
+
   readonly accountingBatchSize = new client.Histogram({
     name: 'radgate_accounting_batch_size',
     help: 'Accounting records per transaction (group commit)',
@@ -88,6 +102,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly retentionPrunedRows = new client.Counter({
+    name: 'radgate_retention_pruned_rows_total',
+    help: 'Rows deleted by the periodic retention prune, by table (server.yaml retention)',
+    labelNames: ['table'] as const,
+    registers: [this.registry],
+  });
+
+  /** For the retention schedule's `onPruned`. */
+  readonly retentionPruned = (table: string, rows: number): void => {
+    this.retentionPrunedRows.inc({ table }, rows);
+  };
+
   /** For enforcement's `onAttempt`. */
   readonly enforcementAttempt = (attempt: { nas: string; method: string; result: string }): void => {
     this.enforcementAttempts.inc({ nas: attempt.nas, method: attempt.method, result: attempt.result });
@@ -98,6 +124,16 @@ export class Metrics {
     this.accountingRecords.inc({ result: committed ? 'committed' : 'failed' }, records);
     this.accountingBatchSize.observe(records);
     if (committed) this.accountingCommitSeconds.observe(seconds);
+  };
+
+  /** For the accounting writer's `onRejected`. */
+  readonly accountingRecordRejected = (sqlstate: string): void => {
+    this.accountingRejected.inc({ sqlstate });
+  };
+
+  /** For the Accounting-Request handler's `onTextNormalised`. */
+  readonly accountingTextNormalisation = (attribute: string): void => {
+    this.accountingTextNormalised.inc({ attribute });
   };
 
   constructor() {

@@ -7,11 +7,11 @@
  * `radgate_subscribers` is notified so every instance's in-memory directory (what Access-Request reads) is fresh.
  */
 
-import { and, count, desc, eq, type SQL } from 'drizzle-orm';
+import { and, count, desc, eq, sql, type SQL } from 'drizzle-orm';
 import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle, Db } from '../db/client.js';
 import {
-  payments, subscriberEvents, type PaymentRow, type SubscriberEventKind, type SubscriberEventRow,
+  payments, PRUNABLE_EVENT, subscriberEvents, type PaymentRow, type SubscriberEventKind, type SubscriberEventRow,
   type SubscriberRow, type SubscriberStatus,
 } from '../db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
@@ -23,7 +23,8 @@ import { toLocal } from './calendar.js';
 import { applyPayment, reversePayment, type Pricing } from './ledger.js';
 import { formatMoney } from '../money.js';
 import { computeState, OVERRIDE_STATUSES, type BillingRules, type BillingSubject, type ComputedState, type StateAt } from './state.js';
-import { databaseNow, isUniqueViolation, type Tx } from '../db/rows.js';
+import { databaseNow, isUniqueViolation, rowsOf, type Tx } from '../db/rows.js';
+import { pruneInBatches, type PruneCounts, type PruneOptions } from '../db/retention.js';
 import { moveStatuses, subscriberById, updateSubscriber, type SubscriberValues } from '../subscribers/table.js';
 
 /** A clock: the evaluator and the service ask it for "now" (tests inject one; radgate uses the database's). */
@@ -495,6 +496,29 @@ export class BillingAccounts {
     const [total] = await this.db.select({ n: count() }).from(subscriberEvents).where(eq(subscriberEvents.subscriberId, id));
     return { items, total: Number(total!.n) };
   }
+}
+
+/**
+ * Retention (src/db/retention.ts): deletes the subscriber events recorded before `cutoff`, except the ledger's
+ * (`LEDGER_EVENT_KINDS`: payment, void, paid_until), which are kept forever like the payments themselves. Payments
+ * are never pruned. Served by the `subscriber_events_prunable` index, oldest first.
+ */
+export async function pruneSubscriberEvents(db: Db, cutoff: Date, options: PruneOptions = {}): Promise<PruneCounts> {
+  const old = sql`"at" < ${cutoff.toISOString()}::timestamptz and ${PRUNABLE_EVENT}`;
+  if (options.dryRun) {
+    const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from subscriber_events where ${old}`));
+    return { subscriber_events: Number(row!.n) };
+  }
+  return pruneInBatches(options, 'subscriber_events', async (limit) => {
+    const [row] = rowsOf<{ n: number }>(await db.execute(sql`
+      with doomed as (
+        select id from subscriber_events where ${old}
+        order by "at" limit ${limit}
+        for update skip locked
+      ), gone as (delete from subscriber_events e using doomed d where e.id = d.id returning 1)
+      select count(*)::int as n from gone`));
+    return { subscriber_events: Number(row!.n) };
+  });
 }
 
 export type { SubscriberEventKind };

@@ -11,6 +11,7 @@
 import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import { BillingAccounts, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './accounts.js';
 import { billableSubscribers, subscribersByIds } from '../subscribers/table.js';
 import { stateAt } from './state.js';
@@ -50,8 +51,10 @@ export class BillingEvaluator {
   private stopped = false;
   private readonly clock: Clock;
   private readonly billing: BillingAccounts;
+  private readonly errors: RateLimitedLog;
 
   constructor(private readonly options: EvaluatorOptions) {
+    this.errors = new RateLimitedLog(options.log);
     this.clock = options.clock ?? systemClock;
     this.billing = new BillingAccounts({
       database: options.database,
@@ -106,7 +109,7 @@ export class BillingEvaluator {
     const tick = () => {
       if (this.running || this.stopped) return;
       this.running = this.run()
-        .catch((err: unknown) => this.options.log.error({ err }, 'billing evaluation failed'))
+        .catch((err: unknown) => this.errors.error('evaluation', err, 'billing evaluation failed'))
         .finally(() => {
           this.running = undefined;
         });

@@ -2,11 +2,12 @@
  * The `radgate` command line. The only place that may exit the process: every other module reports through
  * return values and RadgateError, and this file turns them into messages and exit codes.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { environment, startRadgate } from '../app.js';
+import { environment, startRadgate, type Radgate } from '../app.js';
 import { ConfigError, loadConfig } from '../config/index.js';
+import { writePrivateFile } from '../db/data-dir.js';
 import { ERRORS, RadgateError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { CliContext } from './context.js';
@@ -17,6 +18,7 @@ import { coaTestCommand, ENFORCE_USAGE, enforceCommand, jobsCommand } from './en
 import { REMINDER_LINK_USAGE, reminderLinkCommand } from './reminder-commands.js';
 import { SESSIONS_USAGE, sessionsCommand } from './session-commands.js';
 import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router-commands.js';
+import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 
@@ -40,6 +42,7 @@ usage: radgate <command> [options]
   router-script NAS     print the RouterOS script that makes NAS enforce radgate (radgate router-script --help)
   router-apply NAS      apply that configuration over the RouterOS API (--dry-run: show the plan only)
   reconcile NAS         compare the router's sessions and unpaid list with radgate (--fix: correct the drift)
+  prune [--dry-run]     delete the history server.yaml retention no longer keeps (--dry-run: count it only)
 
 environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in the data directory), RADGATE_CONFIG,
 RADGATE_DATA_DIR, RADGATE_PASSWORD_KEY, RADGATE_BIND, RADGATE_AUTH_PORT, RADGATE_ACCT_PORT, RADGATE_HTTP_PORT,
@@ -48,34 +51,51 @@ RADGATE_CAPTIVE_PORT`;
 async function start(): Promise<void> {
   const log = createLogger();
   const env = environment();
-  const radgate = await startRadgate(env, log);
-  // `radgate reload` finds the server through this file.
   const pidFile = path.join(env.dataDir, 'radgate.pid');
-  writeFileSync(pidFile, `${process.pid}\n`);
-  process.on('SIGHUP', () => void radgate.reload());
+  let radgate: Radgate | undefined;
   let stopping = false;
-  const shutdown = (signal: string) => {
+  /** Stops everything in order (accounting in flight committed and answered, claimed jobs released), then exits. */
+  const shutdown = (signal: string, exitCode: number) => {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
     const force = setTimeout(() => {
       log.error('shutdown took longer than 15 s; exiting');
-      process.exit(1);
+      process.exit(exitCode || 1);
     }, 15_000);
     force.unref();
-    radgate.stop().then(
+    (radgate?.stop() ?? Promise.resolve()).then(
       () => {
         rmSync(pidFile, { force: true });
-        process.exit(0);
+        process.exit(exitCode);
       },
       (err: unknown) => {
         log.error({ err }, 'shutdown failed');
-        process.exit(1);
+        process.exit(exitCode || 1);
       },
     );
   };
-  process.on('SIGINT', () => shutdown('SIGINT'));
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  // Defence in depth (docs/lifecycle.md): an exception nothing caught (a timer callback in a dependency, a promise
+  // nobody awaits) leaves the process in an unknown state. The first is logged with its stack; radgate then stops
+  // in order and exits 70 (EX_SOFTWARE) so systemd or Docker restarts it. Later ones are only counted.
+  let uncaught = 0;
+  const onUncaught = (err: unknown, origin: string) => {
+    uncaught++;
+    if (uncaught === 1) {
+      log.fatal({ err, origin }, 'unexpected exception; stopping in order and exiting 70 so the service manager restarts radgate');
+    } else {
+      log.error({ uncaught, origin }, `unexpected exception #${uncaught} during the shutdown (not logged in full)`);
+    }
+    shutdown('uncaught exception', ERRORS.INTERNAL.exitCode);
+  };
+  process.on('uncaughtException', onUncaught);
+  radgate = await startRadgate(env, log);
+  // `radgate reload` finds the server through this file.
+  writePrivateFile(pidFile, `${process.pid}\n`, 'w');
+  const running = radgate;
+  process.on('SIGHUP', () => void running.reload());
+  process.on('SIGINT', () => shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => shutdown('SIGTERM', 0));
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -136,6 +156,13 @@ async function run(argv: string[]): Promise<number> {
         else if (command === 'router-apply') output = await routerApplyCommand(await ctx.loadConfig(), rest);
         else output = await routerScriptCommand(await ctx.loadConfig(), rest);
         process.stdout.write(output.text);
+        return output.exitCode;
+      });
+    case 'prune':
+      if (asksForHelp(rest, false)) return usage(PRUNE_USAGE, rest);
+      return withContext(async (ctx) => {
+        const output = await pruneCommand(ctx, rest);
+        process.stdout.write(output.text + '\n');
         return output.exitCode;
       });
     case 'reminder-link':

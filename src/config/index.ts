@@ -21,6 +21,8 @@ export type { NasRouterConfig, RouterService } from './types.js';
 export { ROUTER_DEFAULTS, ROUTER_SERVICES } from './router.js';
 export type { EnforcementStep, NasEnforcementConfig, RestoreMode, ServerEnforcementConfig } from './types.js';
 export { ENFORCEMENT_DEFAULTS, ENFORCEMENT_STEPS, RESTORE_MODES } from './enforcement.js';
+export type { RetentionConfig } from './types.js';
+export { RETENTION_DEFAULTS } from './retention.js';
 export {
   formatIp, ipInRange, isLoopback, parseCidr, parseIp, rangeContains, rangesOverlap, specialPurposeV4, type IpAddress, type IpRange,
 } from '../ip.js';

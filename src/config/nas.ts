@@ -1,12 +1,13 @@
 /**
  * @module config/nas
  * nas.yaml checks that need more than one entry, another file or the disk: secret vs secret_file, reading
- * secret files, the BlastRADIUS minimum secret length, duplicate / overlapping addresses, workspace references
- * and the API host default. Works on raw entries too, so these are reported even when an entry has other errors.
+ * secret files, the BlastRADIUS minimum secret length, duplicate / overlapping addresses, workspace references,
+ * the API host default and the API's TLS trust (reading `api.ca_file`, config/api-tls.ts). Works on raw entries too, so these are reported even when an entry has other errors.
  */
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { readCaFile } from './api-tls.js';
 import type { Problem } from './errors.js';
 import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from '../ip.js';
 import { fsErrorText } from './read-yaml.js';
@@ -81,12 +82,19 @@ export async function resolveNas(
     if (api !== undefined && api['host'] === undefined && range !== undefined && !isSingleAddress(range)) {
       add(['api', 'host'], `required because address ${text} is a range`);
     }
+    const caFile = api?.['ca_file'];
+    const ca = typeof caFile === 'string' && caFile.trim() !== '' ? await readCaFile(configDir, caFile, (reason) => add(['api', 'ca_file'], reason)) : undefined;
+    for (const key of ['ca_file', 'fingerprint']) {
+      if (api?.[key] !== undefined && (api['tls'] === undefined || api['tls'] === false)) {
+        add(['api', key], 'only used with tls: true (the API over TLS, api-ssl)');
+      }
+    }
 
     if (parsed === undefined || secret === undefined || problems.length > before) continue;
     let resolvedApi: NasApiConfig | undefined;
     if (parsed.api !== undefined && apiPassword !== undefined) {
-      const { host = formatIp({ family: parsed.range.family, value: parsed.range.first }), port, user, tls, timeoutSeconds } = parsed.api;
-      resolvedApi = { host, port, user, password: apiPassword, tls, timeoutSeconds };
+      const { host = formatIp({ family: parsed.range.family, value: parsed.range.first }), port, user, tls, fingerprint, timeoutSeconds } = parsed.api;
+      resolvedApi = { host, port, user, password: apiPassword, tls, ca, fingerprint, timeoutSeconds };
     }
     resolved.push({
       name: parsed.name,

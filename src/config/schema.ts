@@ -14,8 +14,10 @@ import { describeType } from './errors.js';
 import { checkReplyAttribute } from './reply-attributes.js';
 import { BILLING_DEFAULTS, billingCycle, billingPolicySchema, checkPrice, currencyCode, priceText } from './billing.js';
 import { nasRouterSchema, ROUTER_DEFAULTS } from './router.js';
+import { certificateFingerprint } from './api-tls.js';
 import { DEFAULT_NAS_ENFORCEMENT, DEFAULT_SERVER_ENFORCEMENT, ENFORCEMENT_DEFAULTS, nasEnforcementSchema, serverEnforcementSchema } from './enforcement.js';
 import { linkKeySchema } from './link-keys.js';
+import { RETENTION_DEFAULTS, retentionSchema } from './retention.js';
 import { REMINDER_DEFAULTS, reminderWorkspaceFields, reminderWorkspaceKeys, trustedProxy } from './reminder.js';
 import type { LogLevel, ReplyAttributes, TriState } from './types.js';
 
@@ -52,6 +54,8 @@ export const DEFAULTS = Object.freeze({
   router: ROUTER_DEFAULTS,
   /** nas[].enforcement and server.enforcement (config/enforcement.ts). */
   enforcement: ENFORCEMENT_DEFAULTS,
+  /** server.retention (config/retention.ts). */
+  retention: RETENTION_DEFAULTS,
   /** Workspace reminder/branding keys (config/reminder.ts). */
   workspace: REMINDER_DEFAULTS,
 });
@@ -89,6 +93,7 @@ export const serverSchema = z
     // Read and checked by link-keys.ts (files, env); validated here for unknown keys and shapes.
     link_keys: z.array(linkKeySchema).default([]),
     enforcement: serverEnforcementSchema.default(DEFAULT_SERVER_ENFORCEMENT),
+    retention: retentionSchema.default(RETENTION_DEFAULTS),
   })
   .transform((s) => ({
     bind: s.bind,
@@ -109,6 +114,7 @@ export const serverSchema = z
     trustedProxies: s.trusted_proxies,
     reminderRateLimit: s.reminder_rate_limit,
     enforcement: s.enforcement,
+    retention: s.retention,
   }));
 
 // ---- reply_attributes ---------------------------------------------------------------------------------------
@@ -257,6 +263,9 @@ export const nasApiSchema = z
     password: field(passwordText).optional(),
     password_file: field(text).optional(),
     tls: field(boolean).default(DEFAULTS.api.tls),
+    // How the router's TLS certificate is trusted (config/api-tls.ts); ca_file is read by nas.ts.
+    ca_file: field(text).optional(),
+    fingerprint: field(certificateFingerprint).optional(),
     timeout: field(duration({ min: 0.001, max: 600 })).default(DEFAULTS.api.timeoutSeconds),
   })
   .transform((a) => ({
@@ -267,6 +276,8 @@ export const nasApiSchema = z
     password: a.password,
     passwordFile: a.password_file,
     tls: a.tls,
+    caFile: a.ca_file,
+    fingerprint: a.fingerprint,
     timeoutSeconds: a.timeout,
   }));
 

@@ -63,6 +63,23 @@ export interface ServerConfig {
   readonly linkKeys: readonly LinkKeyConfig[];
   /** `enforcement:` — the enforcement job workers (config/enforcement.ts). */
   readonly enforcement: ServerEnforcementConfig;
+  /** `retention:` — how long history is kept, and how often older rows are pruned (config/retention.ts). */
+  readonly retention: RetentionConfig;
+}
+
+/**
+ * server.yaml `server.retention`. Keep times in seconds, counted from when a row was finished (a session closed, a
+ * job done or failed) or recorded (an event); `undefined` = kept forever (`off`). Payments are never pruned.
+ */
+export interface RetentionConfig {
+  /** Closed sessions (open ones are never pruned). Default 365 days; at least 1 day. */
+  readonly sessionsSeconds: number | undefined;
+  /** Done jobs, and failed jobs a newer job of the subscriber superseded, with their attempts. Default 90 days. */
+  readonly enforcementJobsSeconds: number | undefined;
+  /** Subscriber events except payment, void and paid_until (kept forever with the payments). Default 730 days. */
+  readonly subscriberEventsSeconds: number | undefined;
+  /** How often the server prunes, seconds (first run 5 minutes after start, or sooner). Default 3600; undefined = never. */
+  readonly intervalSeconds: number | undefined;
 }
 
 /** server.yaml `server.link_keys[]`: a key for reminder links (JWS). */
@@ -90,6 +107,13 @@ export interface NasApiConfig {
   readonly password: string;
   /** Default false. */
   readonly tls: boolean;
+  /**
+   * With `tls`: the PEM text of `ca_file` (read at load, relative to the config dir) — the CA that signed the
+   * router's certificate, or that certificate itself. Default: the system's CAs.
+   */
+  readonly ca: string | undefined;
+  /** With `tls`: the pinned SHA-256 of the router's certificate, `AB:CD:…` (32 bytes). Default: none. */
+  readonly fingerprint: string | undefined;
   /** Default 10. */
   readonly timeoutSeconds: number;
 }

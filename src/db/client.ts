@@ -13,6 +13,8 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
 import postgres from 'postgres';
 import { RadgateError } from '../errors.js';
+import { preparePrivateDir, PRIVATE_DIR_MODE, tighten } from './data-dir.js';
+import { ensureDriverPatched } from './driver-patch.js';
 import { acquirePgliteLock, PGLITE_SOCKET_NAME } from './pglite-lock.js';
 import { PgliteShare } from './pglite-share.js';
 import * as schema from './schema.js';
@@ -56,6 +58,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DatabaseHa
   const dir = path.resolve(options.dataDir);
   const socketPath = path.join(dir, PGLITE_SOCKET_NAME);
   if (options.role === 'tool' && existsSync(socketPath)) {
+    ensureDriverPatched();
     const shared = await openPostgresClient(postgres({ path: socketPath, max: 1, onnotice: () => {}, connect_timeout: 5 }), 'pglite-shared', socketPath).catch(() => undefined);
     if (shared) return shared;
   }
@@ -73,6 +76,7 @@ function redactUrl(url: string): string {
 }
 
 function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
+  ensureDriverPatched();
   return openPostgresClient(postgres(url, { max, onnotice: () => {}, connect_timeout: 10 }), 'postgres', redactUrl(url));
 }
 
@@ -126,7 +130,8 @@ async function openPglite(dataDir: string, role: 'server' | 'tool'): Promise<Dat
   const dir = inMemory ? dataDir : path.join(dataDir, 'pglite');
   let release = () => {};
   if (!inMemory) {
-    mkdirSync(dir, { recursive: true });
+    preparePrivateDir(dataDir); // 0700, nothing readable by other users (data-dir.ts)
+    mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     release = acquirePgliteLock(dataDir);
   }
   let pg: PGlite;
@@ -136,6 +141,8 @@ async function openPglite(dataDir: string, role: 'server' | 'tool'): Promise<Dat
     release();
     throw new RadgateError('DB_UNREACHABLE', `cannot open the embedded database in ${dir}`, { cause: err });
   }
+  // PGlite writes a new cluster's files world-readable: tightened now, and again at close (data-dir.ts).
+  if (!inMemory) tighten(dir);
   let share: PgliteShare | undefined;
   if (role === 'server' && !inMemory) {
     share = new PgliteShare(pg, { path: path.join(dataDir, PGLITE_SOCKET_NAME) });
@@ -161,7 +168,11 @@ async function openPglite(dataDir: string, role: 'server' | 'tool'): Promise<Dat
     async close() {
       await share?.stop();
       await pg.close();
-      release();
+      try {
+        if (!inMemory) tighten(dir);
+      } finally {
+        release();
+      }
     },
   };
 }

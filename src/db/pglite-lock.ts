@@ -2,9 +2,10 @@
  * The embedded database may be opened by one process only. That process holds `<data>/radgate.lock` (its pid) and,
  * when it is the server, shares the database over a Unix socket so CLI commands keep working while it runs.
  */
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { readFileSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import { RadgateError } from '../errors.js';
+import { writePrivateFile } from './data-dir.js';
 
 function alive(pid: number): boolean {
   try {
@@ -20,9 +21,7 @@ export function acquirePgliteLock(dataDir: string): () => void {
   const file = path.join(dataDir, 'radgate.lock');
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
+      writePrivateFile(file, String(process.pid), 'wx');
       return () => {
         try {
           unlinkSync(file);

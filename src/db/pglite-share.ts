@@ -9,7 +9,7 @@
  * a tool's Parse and Bind, or into its transaction.) `execProtocolRaw` also hands the NOTIFYs a tool raises to the
  * server's in-process listeners.
  */
-import { existsSync, unlinkSync } from 'node:fs';
+import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 
@@ -44,6 +44,8 @@ export class PgliteShare {
       this.server!.once('error', reject);
       this.server!.listen(this.options.path, () => resolve());
     });
+    // Only radgate's user may connect (the data directory is 0700 as well: data-dir.ts).
+    chmodSync(this.options.path, 0o600);
   }
 
   async stop(): Promise<void> {

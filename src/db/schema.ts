@@ -100,6 +100,8 @@ export const enforcementJobs = pgTable(
     // The claim's per-subscriber checks (src/enforce/jobs.ts) probe only unfinished jobs: a small index that keeps a
     // mass expiry's claims fast whatever the planner's statistics say.
     index('enforcement_jobs_unfinished').on(t.subscriberId, t.id).where(sql`${t.state} in ('pending', 'running')`),
+    // Retention (pruneFinishedJobs in src/enforce/jobs.ts) takes the oldest finished jobs first.
+    index('enforcement_jobs_finished').on(t.finishedAt).where(sql`${t.state} in ('done', 'failed')`),
   ],
 );
 

@@ -10,6 +10,7 @@ import { enforcementAttempts, enforcementJobs, type EnforcementAttemptRow, type 
 import type { AttemptRecord } from './ladder.js';
 import type { PushTarget } from './push.js';
 import { bigintArray, rowsOf } from '../db/rows.js';
+import { pruneInBatches, type PruneCounts, type PruneOptions } from '../db/retention.js';
 import { subscribersByIds, usernamesByIds } from '../subscribers/table.js';
 
 /** A job as a worker holds it. */
@@ -278,4 +279,42 @@ export async function oldestUnfinishedJobAges(db: Db): Promise<Map<EnforcementJo
     .where(inArray(enforcementJobs.state, ['pending', 'running']))
     .groupBy(enforcementJobs.state);
   return new Map(rows.map((r) => [r.state, Number(r.oldest)]));
+}
+
+// ---- retention --------------------------------------------------------------------------------------------
+
+/**
+ * The jobs retention may delete: finished before `cutoff`, and either done or failed with a newer job of the same
+ * subscriber (which pushes billing's later decision, so the failure no longer needs an operator). Pending and running
+ * jobs, and a failed job that is still its subscriber's newest, are never deleted. Served by the
+ * `enforcement_jobs_finished` index.
+ */
+function prunableJobs(cutoff: Date): SQL {
+  return sql`j.state in ('done', 'failed') and j.finished_at < ${cutoff.toISOString()}::timestamptz
+    and (j.state = 'done' or exists (select 1 from enforcement_jobs n where n.subscriber_id = j.subscriber_id and n.id > j.id))`;
+}
+
+/**
+ * Retention (src/db/retention.ts): deletes the prunable jobs (see prunableJobs) and their attempts with them, in one
+ * statement per batch of jobs.
+ */
+export async function pruneFinishedJobs(db: Db, cutoff: Date, options: PruneOptions = {}): Promise<PruneCounts> {
+  const toCounts = (row: { jobs: number; attempts: number } | undefined) => ({
+    enforcement_jobs: Number(row?.jobs ?? 0),
+    enforcement_attempts: Number(row?.attempts ?? 0),
+  });
+  if (options.dryRun) {
+    return toCounts(rowsOf<{ jobs: number; attempts: number }>(await db.execute(sql`
+      with doomed as (select j.id from enforcement_jobs j where ${prunableJobs(cutoff)})
+      select (select count(*) from doomed)::int as jobs,
+             (select count(*) from enforcement_attempts a where a.job_id in (select id from doomed))::int as attempts`))[0]);
+  }
+  return pruneInBatches(options, 'enforcement_jobs', async (limit) => toCounts(rowsOf<{ jobs: number; attempts: number }>(await db.execute(sql`
+    with doomed as (
+      select j.id from enforcement_jobs j where ${prunableJobs(cutoff)}
+      order by j.finished_at limit ${limit}
+      for update of j skip locked
+    ), attempts as (delete from enforcement_attempts a using doomed d where a.job_id = d.id returning 1),
+    jobs as (delete from enforcement_jobs j using doomed d where j.id = d.id returning 1)
+    select (select count(*) from jobs)::int as jobs, (select count(*) from attempts)::int as attempts`))[0]));
 }

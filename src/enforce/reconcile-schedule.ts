@@ -8,6 +8,7 @@
 import type { Config } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import { endpointOf, type RouterOsPool } from '../routeros/api.js';
 import { describeDrift, reconcile, type ReconcileReport } from './reconcile.js';
 import { databaseReconcilePorts } from './reconcile-db.js';
@@ -30,8 +31,10 @@ export class ReconcileSchedule {
   private readonly running = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
   private readonly clock: () => number;
+  private readonly errors: RateLimitedLog;
 
   constructor(private readonly options: ReconcileScheduleOptions) {
+    this.errors = new RateLimitedLog(options.log);
     this.clock = options.clock ?? Date.now;
   }
 
@@ -79,7 +82,7 @@ export class ReconcileSchedule {
         }
         this.options.onRun?.(report);
       } catch (err) {
-        log.error({ err }, 'reconcile failed');
+        this.errors.error(`reconcile:${name}`, err, 'reconcile failed', { nas: name });
         this.options.onRun?.(err instanceof Error ? err : new Error(String(err)));
       } finally {
         this.running.delete(name);

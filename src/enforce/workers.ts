@@ -15,6 +15,7 @@ import type { Config } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { SubscriberStatus } from '../db/schema.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import { RadiusClient } from '../radius/client.js';
 import { RouterOsPool } from '../routeros/api.js';
 import {
@@ -75,6 +76,7 @@ export class EnforcementWorkers {
   private readonly sessions: SessionSource;
   private readonly limiter = new KeyedLimiter();
   private readonly abort = new AbortController();
+  private readonly errors: RateLimitedLog;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly queue: JobResult[] = [];
   private flushing: Promise<void> | undefined;
@@ -88,6 +90,7 @@ export class EnforcementWorkers {
   private stopping = false;
 
   constructor(private readonly options: EnforcementOptions) {
+    this.errors = new RateLimitedLog(options.log);
     this.instanceId = options.instanceId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const bind = options.config().server.bind;
     this.radius = options.radius ?? new RadiusClient({ bind: /^\d+\.\d+\.\d+\.\d+$/.test(bind) ? bind : undefined, log: options.log });
@@ -106,7 +109,7 @@ export class EnforcementWorkers {
     this.heartbeat = setInterval(() => {
       if (this.inFlight.size === 0) return;
       renewLeases(this.options.database.db, this.instanceId, this.options.config().server.enforcement.leaseSeconds)
-        .catch((err: unknown) => this.options.log.error({ err }, 'enforcement: lease renewal failed'));
+        .catch((err: unknown) => this.errors.error('lease-renewal', err, 'enforcement: lease renewal failed'));
     }, Math.max(200, (settings.leaseSeconds * 1000) / 3));
     this.heartbeat.unref();
     this.loop = this.run();
@@ -125,7 +128,7 @@ export class EnforcementWorkers {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.flush();
     const released = await releaseJobs(this.options.database.db, this.instanceId).catch((err: unknown) => {
-      this.options.log.error({ err }, 'enforcement: releasing claimed jobs failed (their lease will run out)');
+      this.errors.error('release', err, 'enforcement: releasing claimed jobs failed (their lease will run out)');
       return 0;
     });
     await this.unlisten?.().catch(() => {});
@@ -178,7 +181,7 @@ export class EnforcementWorkers {
           if (claimed.length > 0) this.options.log.debug({ claimed: claimed.length, ms: Math.round(performance.now() - started) }, 'enforcement jobs claimed');
           if (claimed.length > 0) await this.startBatch(claimed);
         } catch (err) {
-          this.options.log.error({ err }, 'enforcement: claiming jobs failed');
+          this.errors.error('claim', err, 'enforcement: claiming jobs failed');
           if (claimed.length > 0) await releaseJobs(db, this.instanceId, claimed.map((j) => j.id)).catch(() => {});
         }
         this.drained = claimed.length < Math.min(room, CLAIM_BATCH);
@@ -211,7 +214,7 @@ export class EnforcementWorkers {
         .then((run) => {
           if (!run.aborted) this.submit({ job, attempts: run.attempts, finish: run.finish });
         })
-        .catch((err: unknown) => this.options.log.error({ err, job: job.id }, 'enforcement: job crashed (its lease will run out)'))
+        .catch((err: unknown) => this.errors.error('job-crashed', err, 'enforcement: job crashed (its lease will run out)', { job: job.id }))
         .finally(() => {
           this.inFlight.delete(job.id);
           // Claim again once there is room for a good batch, unless the queue was found empty (each claim is a
@@ -261,7 +264,7 @@ export class EnforcementWorkers {
     if (results.some((r) => r.aborted)) return { ...base, push, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
     const gone = results.filter((r) => r.gone).map((r) => r.session);
     if (gone.length > 0) {
-      await this.sessions.closeGone(gone).catch((err: unknown) => this.options.log.error({ err }, 'enforcement: closing gone sessions failed'));
+      await this.sessions.closeGone(gone).catch((err: unknown) => this.errors.error('close-gone', err, 'enforcement: closing gone sessions failed'));
     }
     const summary = jobSummary(push, results) + mergedNote;
     if (results.every((r) => r.ok)) return { ...base, push, results, finish: this.finish(job, 'done', summary) };
@@ -319,7 +322,7 @@ export class EnforcementWorkers {
       .then(() => this.options.log.debug({ jobs: batch.length, ms: Math.round(performance.now() - started) }, 'enforcement results recorded'))
       .catch((err: unknown) => {
         failed = true;
-        this.options.log.error({ err, jobs: batch.length }, 'enforcement: recording results failed; retrying');
+        this.errors.error('record-results', err, 'enforcement: recording results failed; retrying', { jobs: batch.length });
         this.queue.unshift(...batch);
       })
       .finally(() => {

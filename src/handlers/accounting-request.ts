@@ -1,13 +1,15 @@
 /**
  * Accounting-Request (RFC 2866 §4.1). The server has already verified the Request Authenticator (§3), applied the
- * duplicate cache and will echo Proxy-State. This handler turns the packet into a session record, waits until it
- * is COMMITTED (group commit, src/sessions/writer.ts) and only then answers; if it cannot be recorded it returns
- * undefined — no Accounting-Response — so the NAS retries (RFC 2866 §2, docs/radius-protocol.md §11).
+ * duplicate cache and will echo Proxy-State. This handler turns the packet into a session record (its text
+ * normalised by one rule, docs/radius-protocol.md §16), waits until it is COMMITTED (group commit,
+ * src/sessions/writer.ts) and only then answers; if it cannot be recorded it returns undefined — no
+ * Accounting-Response — so the NAS retries (RFC 2866 §2, docs/radius-protocol.md §11).
  */
 import { DEFAULTS, type Config, type NasConfig } from '../config/index.js';
 import { normaliseAddress } from '../radius/clients.js';
-import { Code } from '../radius/codes.js';
-import { stringAttribute, type RadiusRequest } from '../radius/packet.js';
+import { attributeText, type TextForm } from '../radius/attribute-text.js';
+import { Attr, Code } from '../radius/codes.js';
+import { rawAttribute, stringAttribute, type RadiusRequest } from '../radius/packet.js';
 import type { Handler, HandlerResult } from '../radius/server.js';
 import type { SessionStatus } from '../sessions/store.js';
 import type { AccountingRecord } from '../sessions/writer.js';
@@ -18,6 +20,8 @@ export interface AccountingRequestDeps {
   directory: Pick<SubscriberDirectory, 'find'>;
   /** Resolves true once the record is durable (committed). */
   record: (record: AccountingRecord) => Promise<boolean>;
+  /** Told the name of every text attribute of a recorded session that had to be normalised (metrics). */
+  onTextNormalised?: (attribute: string) => void;
   clock?: () => number;
 }
 
@@ -36,12 +40,39 @@ export function octetTotal(octets: number | undefined, gigawords: number | undef
   return (BigInt(gigawords ?? 0) << 32n) + BigInt(octets ?? 0);
 }
 
-/** Class values as stored: text when printable ASCII, otherwise `0x` + hex. */
+/** Class values as stored: an identifier (docs/radius-protocol.md §16: printable text, else `0x` + hex); '' when absent. */
 export function classText(value: unknown): string {
   const first = Array.isArray(value) ? value[0] : value;
   if (first === undefined || first === null) return '';
-  const bytes = Buffer.isBuffer(first) ? first : Buffer.from(String(first));
-  return bytes.every((b) => b >= 0x20 && b <= 0x7e) ? bytes.toString('latin1') : `0x${bytes.toString('hex')}`;
+  return attributeText(Buffer.isBuffer(first) ? first : Buffer.from(String(first)), 'identifier').value;
+}
+
+/** The text attributes a session record stores, their type (RFC 2865 §5, RFC 2866 §5.5, RFC 2869 §5.17) and form. */
+const STORED_TEXT = {
+  'User-Name': [Attr.UserName, 'text'],
+  'Acct-Session-Id': [44, 'identifier'],
+  'NAS-Identifier': [32, 'text'],
+  'Calling-Station-Id': [31, 'text'],
+  'Called-Station-Id': [30, 'text'],
+  'NAS-Port-Id': [87, 'text'],
+  Class: [25, 'identifier'],
+} as const satisfies Record<string, readonly [number, TextForm]>;
+
+/**
+ * The stored text attributes of a request, normalised by the one rule of src/radius/attribute-text.ts, and the
+ * names of those that had to be (the first value of a repeated attribute, as for every other attribute).
+ */
+function storedText(request: RadiusRequest): { text: Partial<Record<keyof typeof STORED_TEXT, string>>; normalised: string[] } {
+  const text: Partial<Record<keyof typeof STORED_TEXT, string>> = {};
+  const normalised: string[] = [];
+  for (const [name, [type, form]] of Object.entries(STORED_TEXT) as Array<[keyof typeof STORED_TEXT, readonly [number, TextForm]]>) {
+    const raw = rawAttribute(request, type);
+    if (raw === undefined) continue;
+    const { value, normalised: changed } = attributeText(raw, form);
+    text[name] = value;
+    if (changed) normalised.push(name);
+  }
+  return { text, normalised };
 }
 
 /** The subscriber id in radgate's own Class tag `rg1:<subscriberId>:<nonce>` (see access-request.ts). */
@@ -64,9 +95,10 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
     const { client, source } = context;
     const nas = client.data;
     const status = request.attributes['Acct-Status-Type'];
-    const username = stringAttribute(request, 'User-Name') ?? '';
-    const acctSessionId = stringAttribute(request, 'Acct-Session-Id');
-    const log = { code: 'Accounting-Request', status, user: username, session: acctSessionId };
+    const { text, normalised } = storedText(request);
+    const username = text['User-Name'] ?? '';
+    const acctSessionId = text['Acct-Session-Id'];
+    const log = { code: 'Accounting-Request', status, user: username, session: acctSessionId, ...(normalised.length > 0 ? { normalised } : {}) };
     const now = clock();
     // RFC 2866 §5.2: Acct-Delay-Time is how long the NAS has been trying to send this record.
     const delay = Math.min(Math.max(numberAttribute(request, 'Acct-Delay-Time') ?? 0, 0), MAX_DELAY_SECONDS);
@@ -89,7 +121,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
           return undefined;
         }
         const config = deps.config();
-        const tag = classText(request.attributes['Class']);
+        const tag = text.Class ?? '';
         const fromClass = classSubscriberId(tag);
         const entry = username ? deps.directory.find(nas.workspace, username) : undefined;
         // The Class radgate issued names the subscriber even after a rename; the username is the fallback.
@@ -104,15 +136,15 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
             nasName: nas.name,
             nasAddress,
             nasIpAddress: stringAttribute(request, 'NAS-IP-Address') ?? null,
-            nasIdentifier: stringAttribute(request, 'NAS-Identifier') ?? null,
+            nasIdentifier: text['NAS-Identifier'] ?? null,
             acctSessionId,
             class: tag,
             username,
             subscriberId,
             framedIpAddress: stringAttribute(request, 'Framed-IP-Address') ?? null,
-            callingStationId: stringAttribute(request, 'Calling-Station-Id') ?? null,
-            calledStationId: stringAttribute(request, 'Called-Station-Id') ?? null,
-            nasPortId: stringAttribute(request, 'NAS-Port-Id') ?? null,
+            callingStationId: text['Calling-Station-Id'] ?? null,
+            calledStationId: text['Called-Station-Id'] ?? null,
+            nasPortId: text['NAS-Port-Id'] ?? null,
             eventAt,
             startedAt: new Date(eventAt.getTime() - sessionTime * 1000),
             interimInterval: plan?.interimIntervalSeconds ?? DEFAULTS.plan.interimIntervalSeconds,
@@ -124,6 +156,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
             terminateCause: status === 'Stop' ? terminateCause(request) : null,
           },
         };
+        for (const name of normalised) deps.onTextNormalised?.(name);
         break;
       }
       default:

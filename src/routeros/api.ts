@@ -17,7 +17,7 @@
 import type { NasApiConfig } from '../config/index.js';
 import { RouterOsConnection, RouterOsError, type CommandResult, type RouterOsEndpoint } from './connection.js';
 
-export { RouterOsError, type RouterOsEndpoint, type RouterOsFailure, type CommandResult } from './connection.js';
+export { RouterOsError, type RouterOsEndpoint, type RouterOsFailure, type RouterOsTls, type CommandResult } from './connection.js';
 export { kickHotspotSession, kickPppSession, type KickResult } from './kick.js';
 
 /** A row as the router returns it: property → value, `.id` included when asked for. */
@@ -54,7 +54,8 @@ export interface RouterOsApi {
 
 /** The endpoint for a NAS's `api:` config (port already defaulted to 8728, or 8729 with TLS, by the config loader). */
 export function endpointOf(nasName: string, api: NasApiConfig): RouterOsEndpoint {
-  return { name: nasName, host: api.host, port: api.port, user: api.user, password: api.password, tls: api.tls, timeoutSeconds: api.timeoutSeconds };
+  const tls = api.tls ? { ca: api.ca, fingerprint: api.fingerprint } : undefined;
+  return { name: nasName, host: api.host, port: api.port, user: api.user, password: api.password, tls, timeoutSeconds: api.timeoutSeconds };
 }
 
 function menu(path: string): string {
@@ -185,5 +186,8 @@ export class RouterOsPool {
 }
 
 function sameEndpoint(a: RouterOsEndpoint, b: RouterOsEndpoint): boolean {
-  return a.host === b.host && a.port === b.port && a.user === b.user && a.password === b.password && a.tls === b.tls && a.timeoutSeconds === b.timeoutSeconds;
+  const sameTls = a.tls === undefined || b.tls === undefined
+    ? a.tls === b.tls
+    : a.tls.ca === b.tls.ca && a.tls.fingerprint === b.tls.fingerprint;
+  return a.host === b.host && a.port === b.port && a.user === b.user && a.password === b.password && sameTls && a.timeoutSeconds === b.timeoutSeconds;
 }

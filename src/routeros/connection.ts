@@ -1,5 +1,8 @@
 /**
  * One RouterOS API session over TCP (8728) or TLS (8729): connect, log in, run tagged commands concurrently.
+ * Over TLS the router's certificate is checked before a word is sent (the login carries the password): pinned by
+ * its SHA-256, verified against given CAs (or the router's own certificate), or against the system's CAs — never
+ * accepted unverified (`RouterOsTls`, docs/routeros.md §13).
  *
  * Written on the wire protocol instead of wrapping `node-routeros` 1.6.9, whose traps (docs/routeros.md §11) sit where
  * a wrapper cannot reach: `!empty` makes its Channel throw UNKNOWNREPLY synchronously inside the socket's 'data'
@@ -8,7 +11,7 @@
  * transcoded to win1252, so a UTF-8 user name from RADIUS never matches. Here every failure is a rejected promise
  * (`RouterOsError`), nothing is ever emitted as 'error', and the port is always explicit.
  */
-import { createHash } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import net from 'node:net';
 import tls from 'node:tls';
 import { RadgateError, type ErrorCode } from '../errors.js';
@@ -24,16 +27,31 @@ export interface RouterOsEndpoint {
   user: string;
   /** Secret: never logged, never part of an error message. */
   password: string;
-  /** `true` or TLS options (e.g. `{ ca }` for a router's self-signed certificate). Default false. */
-  tls?: boolean | tls.ConnectionOptions;
+  /** TLS (api-ssl) and how the router's certificate is trusted; undefined = the plain API. */
+  tls?: RouterOsTls | undefined;
   /** Connect, login and per-command timeout, seconds. */
   timeoutSeconds: number;
 }
 
-export type RouterOsFailure = 'connect' | 'login' | 'trap' | 'fatal' | 'timeout' | 'closed' | 'protocol';
+/**
+ * Which certificate the router may present (nas.yaml `api.ca_file`, `api.fingerprint`). Both given: both must hold.
+ * Neither: the system's CAs, and the certificate must name the host.
+ */
+export interface RouterOsTls {
+  /**
+   * PEM certificates: CAs (the router's certificate must chain to one and name the host), or the router's own
+   * certificate (trusted as it is, whatever name it carries).
+   */
+  readonly ca?: string | undefined;
+  /** The SHA-256 of the router's certificate, `AB:CD:…` (Node's `fingerprint256`). */
+  readonly fingerprint?: string | undefined;
+}
+
+export type RouterOsFailure = 'connect' | 'tls' | 'login' | 'trap' | 'fatal' | 'timeout' | 'closed' | 'protocol';
 
 const FAILURE_CODES: Record<RouterOsFailure, ErrorCode> = {
   connect: 'ROUTEROS_CONNECT',
+  tls: 'ROUTEROS_TLS',
   login: 'ROUTEROS_LOGIN',
   trap: 'ROUTEROS_TRAP',
   fatal: 'ROUTEROS_FATAL',
@@ -249,14 +267,72 @@ function formatMs(ms: number): string {
   return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
 }
 
-/** TCP or TLS connect with a deadline; the socket's own errors are turned into `connect` failures. */
+/** Words for the OpenSSL verification codes a router's certificate most often fails with. */
+const VERIFY_ERRORS: Readonly<Record<string, string>> = {
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'it is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'its chain ends in a self-signed certificate that is not trusted',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'it is signed by a CA radgate does not trust',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'it is signed by a CA radgate does not trust',
+  UNABLE_TO_GET_ISSUER_CERT: 'it is signed by a CA radgate does not trust',
+  CERT_HAS_EXPIRED: 'it has expired',
+  CERT_NOT_YET_VALID: 'it is not valid yet',
+};
+
+/** TLS options for `trust`: verification is Node's (CAs, host name) and runs always; the pin is checked after it. */
+function tlsOptions(endpoint: RouterOsEndpoint, trust: RouterOsTls, nameProblem: (message: string) => void): tls.ConnectionOptions {
+  // A certificate listed in ca_file itself (the router's own) is trusted as it is: its name need not be the host.
+  const listed = new Set((trust.ca?.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).flatMap((pem) => {
+    try {
+      return [new X509Certificate(pem).fingerprint256];
+    } catch {
+      return []; // not a certificate (config/api-tls.ts refuses such a file): it cannot match anything
+    }
+  }));
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    servername: net.isIP(endpoint.host) ? undefined : endpoint.host,
+    ...(trust.ca === undefined ? {} : { ca: trust.ca }),
+    // The handshake completes either way, so that the failure can name the certificate; nothing is written before
+    // `trustProblem` has passed it (connect resolves only then).
+    rejectUnauthorized: false,
+    checkServerIdentity: (host, cert) => {
+      if (listed.has(cert.fingerprint256)) return undefined;
+      const error = tls.checkServerIdentity(host, cert);
+      if (error) nameProblem(error.message);
+      return error;
+    },
+  };
+}
+
+/** Why the router's certificate is not accepted, with what to configure; undefined when it is. */
+function trustProblem(socket: tls.TLSSocket, endpoint: RouterOsEndpoint, trust: RouterOsTls, nameProblem: string | undefined): string | undefined {
+  const presented = socket.getPeerCertificate().fingerprint256 ?? '(none)';
+  if (!socket.authorized && !(trust.fingerprint !== undefined && trust.ca === undefined)) {
+    const code = String(socket.authorizationError ?? 'unknown');
+    const why = nameProblem ?? VERIFY_ERRORS[code] ?? code;
+    const fix = trust.ca === undefined
+      ? 'set api.ca_file in nas.yaml to the CA that signed it or to the router\'s own certificate, or pin it with api.fingerprint'
+      : 'check api.ca_file in nas.yaml (the CA that signed it, or the router\'s own certificate), or pin it with api.fingerprint';
+    return `the router's certificate is not trusted: ${why} (${code}). To trust it, ${fix}. It presented SHA-256 ${presented}: ` +
+      'compare it with the fingerprint /certificate print detail shows on the router before pinning it';
+  }
+  if (trust.fingerprint !== undefined && presented !== trust.fingerprint) {
+    return `the router presented a certificate with SHA-256 ${presented}, but api.fingerprint in nas.yaml pins ${trust.fingerprint}; ` +
+      'not connecting (if the router\'s certificate was replaced, pin the new one)';
+  }
+  return undefined;
+}
+
+/** TCP or TLS connect with a deadline; the socket's own errors are `connect` failures, an untrusted certificate `tls`. */
 function connect(endpoint: RouterOsEndpoint): Promise<net.Socket> {
   const timeoutMs = endpoint.timeoutSeconds * 1000;
-  const where = `${endpoint.host}:${endpoint.port}${endpoint.tls ? ' (TLS)' : ''}`;
+  const trust = endpoint.tls;
+  const where = `${endpoint.host}:${endpoint.port}${trust ? ' (TLS)' : ''}`;
   return new Promise((resolve, reject) => {
-    const useTls = endpoint.tls !== undefined && endpoint.tls !== false;
-    const socket: net.Socket = useTls
-      ? tls.connect({ ...(typeof endpoint.tls === 'object' ? endpoint.tls : {}), host: endpoint.host, port: endpoint.port, servername: net.isIP(endpoint.host) ? undefined : endpoint.host })
+    let nameProblem: string | undefined;
+    const socket: net.Socket = trust
+      ? tls.connect(tlsOptions(endpoint, trust, (message) => (nameProblem = message)))
       : net.connect({ host: endpoint.host, port: endpoint.port });
     const timer = setTimeout(() => {
       socket.destroy();
@@ -269,8 +345,14 @@ function connect(endpoint: RouterOsEndpoint): Promise<net.Socket> {
       reject(new RouterOsError('connect', endpoint.name, `RouterOS API of ${endpoint.name} at ${where}: ${err.message}`, { cause: err }));
     };
     socket.once('error', onError);
-    socket.once(useTls ? 'secureConnect' : 'connect', () => {
+    socket.once(trust ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
+      const problem = trust ? trustProblem(socket as tls.TLSSocket, endpoint, trust, nameProblem) : undefined;
+      if (problem !== undefined) {
+        socket.destroy();
+        reject(new RouterOsError('tls', endpoint.name, `RouterOS API of ${endpoint.name} at ${where}: ${problem}`));
+        return;
+      }
       socket.removeListener('error', onError);
       socket.setKeepAlive(true, 30_000);
       socket.setNoDelay(true);

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { SESSIONS_CHANNEL } from '../db/channels.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import {
   closeSession,
   openSessionChanges,
@@ -42,7 +43,7 @@ export interface SessionsOptions {
   clock?: () => number;
   /** Full re-read of open sessions, ms. Default 30 s. */
   resyncIntervalMs?: number;
-  writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight' | 'onBatch'>;
+  writer?: Pick<WriterOptions, 'gatherMs' | 'maxBatch' | 'maxQueue' | 'commitTimeoutMs' | 'maxInFlight' | 'onBatch' | 'onRejected' | 'now'>;
 }
 
 export class LiveSessions {
@@ -50,6 +51,8 @@ export class LiveSessions {
   readonly tracker: SessionTracker;
   readonly writer: AccountingWriter;
   private readonly clock: () => number;
+  /** Sweep and refresh failures: one line a minute each, code and message only (src/log-limit.ts). */
+  private readonly errors: RateLimitedLog;
   private unlisten: (() => Promise<void>) | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -62,6 +65,7 @@ export class LiveSessions {
 
   constructor(private readonly options: SessionsOptions) {
     this.clock = options.clock ?? Date.now;
+    this.errors = new RateLimitedLog(options.log);
     this.tracker = new SessionTracker({ staleFactor: options.staleFactor, clock: this.clock });
     this.writer = new AccountingWriter({
       database: options.database,
@@ -144,7 +148,7 @@ export class LiveSessions {
     if (this.stopped || seconds <= 0) return;
     this.sweepTimer = setTimeout(() => {
       this.sweep()
-        .catch((err: unknown) => this.options.log.error({ err }, 'stale-session sweep failed'))
+        .catch((err: unknown) => this.errors.error('stale-sweep', err, 'stale-session sweep failed'))
         .finally(() => this.armSweep());
     }, seconds * 1000);
     this.sweepTimer.unref();
@@ -170,7 +174,9 @@ export class LiveSessions {
   }
 
   private serial(task: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(task).catch((err: unknown) => this.options.log.error({ err }, 'session tracker refresh failed'));
+    this.chain = this.chain.then(task).catch((err: unknown) => {
+      this.errors.error('tracker-refresh', err, 'session tracker refresh failed');
+    });
     return this.chain;
   }
 }

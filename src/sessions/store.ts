@@ -8,6 +8,7 @@ import { SESSIONS_CHANNEL } from '../db/channels.js';
 import type { Db } from '../db/client.js';
 import { sessions, type SessionCloser, type SessionRow } from '../db/schema.js';
 import { bigintArray, rowsOf } from '../db/rows.js';
+import { pruneInBatches, type PruneCounts, type PruneOptions } from '../db/retention.js';
 
 /** Anything that can run SQL: the database or a transaction. */
 export type Executor = Pick<Db, 'execute'>;
@@ -434,6 +435,30 @@ export async function openSessionCounts(db: Db): Promise<Map<string, number>> {
     .where(isNull(sessions.stoppedAt))
     .groupBy(sessions.nasName);
   return new Map(rows.map((r) => [r.nas, Number(r.open)]));
+}
+
+/**
+ * Retention (src/db/retention.ts): deletes the sessions closed before `cutoff`; open sessions are never touched.
+ * `started_at < cutoff` is implied by the close (a session starts before it stops) and lets the existing
+ * `sessions_started` index serve the scan, oldest first, so the accounting path maintains no index for this. A
+ * session that outlived the cut-off is rescanned by each batch but kept: few, since the stale sweep closes the rest.
+ */
+export async function pruneClosedSessions(db: Executor, cutoff: Date, options: PruneOptions = {}): Promise<PruneCounts> {
+  const old = sql`s.started_at < ${cutoff.toISOString()}::timestamptz and s.stopped_at < ${cutoff.toISOString()}::timestamptz`;
+  if (options.dryRun) {
+    const [row] = rowsOf<{ n: number }>(await db.execute(sql`select count(*)::int as n from sessions s where ${old}`));
+    return { sessions: Number(row!.n) };
+  }
+  return pruneInBatches(options, 'sessions', async (limit) => {
+    const [row] = rowsOf<{ n: number }>(await db.execute(sql`
+      with doomed as (
+        select s.id from sessions s where ${old}
+        order by s.started_at limit ${limit}
+        for update skip locked
+      ), gone as (delete from sessions s using doomed d where s.id = d.id returning 1)
+      select count(*)::int as n from gone`));
+    return { sessions: Number(row!.n) };
+  });
 }
 
 export type { SessionCloser, SessionRow };

@@ -4,9 +4,15 @@
  * `submit` resolves only after its transaction COMMITTED (true) or definitely failed (false): the handler answers
  * the NAS in the first case and stays silent in the second, so the NAS retries (RFC 2866 §2,
  * docs/radius-protocol.md §11).
+ *
+ * One record never sinks the others (docs/radius-protocol.md §16): a batch the database refuses because of its data
+ * (SQLSTATE class 22 or 23) is split in halves until every good record has committed; a record refused on its own is
+ * rejected — not recorded, no reply, counted. Any other failure (connection lost, timeout) fails the whole batch
+ * without splitting, so an outage is never met with more statements.
  */
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import {
   applySessionUpdates,
   closeNasSessions,
@@ -40,8 +46,15 @@ export interface WriterOptions {
   gatherMs?: number;
   /** Records per transaction. Default 2000. */
   maxBatch?: number;
-  /** Told about every batch (metrics): its size, whether it committed, and how long the commit took. */
+  /**
+   * Told about every transaction that ends a batch or a part of one (metrics): its records, whether it committed,
+   * and how long it took. Parts that fail on their data and are split again are not reported.
+   */
   onBatch?: (records: number, committed: boolean, seconds: number) => void;
+  /** Told about every record the database refused on its own, with the SQLSTATE (metrics). */
+  onRejected?: (sqlstate: string) => void;
+  /** Clock of the error-log rate limit (one line per kind of failure a minute). Default Date.now. */
+  now?: () => number;
   /** Records waiting beyond this are refused at once (no reply; the NAS retries later). Default 50,000. */
   maxQueue?: number;
   /** A transaction not finished after this long counts as failed (its records get no reply). Default 15 s. */
@@ -67,6 +80,15 @@ function sqlState(err: unknown): string | undefined {
     if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
   }
   return undefined;
+}
+
+/**
+ * A failure caused by the records themselves: SQLSTATE class 22 (data exception, e.g. 22P05 `\u0000` in text) or
+ * 23 (integrity constraint violation). Connection errors, timeouts and everything else are not.
+ */
+export function isDataError(err: unknown): boolean {
+  const state = sqlState(err);
+  return state !== undefined && (state.startsWith('22') || state.startsWith('23'));
 }
 
 /**
@@ -107,14 +129,14 @@ export class AccountingWriter {
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   private progress: Array<() => void> = [];
-  private lastFailureLog = 0;
+  private readonly errors: RateLimitedLog;
   private readonly gatherMs: number;
   private readonly maxBatch: number;
   private readonly maxQueue: number;
   private readonly maxInFlight: number;
   private readonly commitTimeoutMs: number;
-  /** Counters for metrics and benchmarks. */
-  readonly stats = { committed: 0, transactions: 0, failed: 0, refused: 0 };
+  /** Counters for metrics and benchmarks; `rejected`: records the database refused on their own. */
+  readonly stats = { committed: 0, transactions: 0, failed: 0, refused: 0, rejected: 0 };
 
   constructor(private readonly options: WriterOptions) {
     this.gatherMs = options.gatherMs ?? 2;
@@ -122,6 +144,7 @@ export class AccountingWriter {
     this.maxQueue = options.maxQueue ?? 50_000;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? 1);
     this.commitTimeoutMs = options.commitTimeoutMs ?? 15_000;
+    this.errors = new RateLimitedLog(options.log, { now: options.now });
   }
 
   get pending(): number {
@@ -179,27 +202,57 @@ export class AccountingWriter {
     this.exclusive = exclusive;
     this.inFlight++;
     const batch = this.queue.splice(0, this.maxBatch);
-    let committed = false;
-    const started = process.hrtime.bigint();
-    try {
-      await this.withTimeout(this.commit(batch.map((p) => p.record)));
-      committed = true;
-      this.stats.committed += batch.length;
-      this.stats.transactions++;
-    } catch (err) {
-      this.stats.failed += batch.length;
-      const now = Date.now();
-      if (now - this.lastFailureLog > 5000) {
-        this.lastFailureLog = now;
-        this.options.log.error({ err, records: batch.length, queued: this.queue.length }, 'accounting not recorded; no reply sent (the NAS will retry)');
-      }
-    }
-    this.options.onBatch?.(batch.length, committed, Number(process.hrtime.bigint() - started) / 1e9);
-    for (const p of batch) p.resolve(committed);
+    await this.store(batch);
     this.inFlight--;
     this.exclusive = false;
     for (const resolve of this.progress.splice(0)) resolve();
     this.schedule(true);
+  }
+
+  /**
+   * Commit `batch` and resolve each record's submit. On a data error the batch is split in halves, in order, until
+   * the record at fault stands alone: about 2·log2(n) more transactions per bad record, 2n − 1 at the very most.
+   */
+  private async store(batch: Pending[]): Promise<void> {
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+    try {
+      await this.withTimeout(this.commit(batch.map((p) => p.record)));
+    } catch (err) {
+      if (!isDataError(err)) return this.fail(batch, err, seconds());
+      if (batch.length === 1) return this.reject(batch[0]!, err);
+      const half = Math.ceil(batch.length / 2);
+      await this.store(batch.slice(0, half));
+      return this.store(batch.slice(half));
+    }
+    this.stats.committed += batch.length;
+    this.stats.transactions++;
+    this.options.onBatch?.(batch.length, true, seconds());
+    for (const p of batch) p.resolve(true);
+  }
+
+  /** The database could not take the batch (outage, timeout, …): nothing is answered, the NASes retry. */
+  private fail(batch: Pending[], err: unknown, seconds: number): void {
+    this.stats.failed += batch.length;
+    this.options.onBatch?.(batch.length, false, seconds);
+    this.errors.error('accounting-failed', err, 'accounting not recorded; no reply sent (the NAS will retry)', {
+      records: batch.length,
+      queued: this.queue.length,
+    });
+    for (const p of batch) p.resolve(false);
+  }
+
+  /** The database refuses this record on its own: not recorded, not answered, counted. */
+  private reject(pending: Pending, err: unknown): void {
+    const sqlstate = sqlState(err)!;
+    this.stats.rejected++;
+    this.options.onRejected?.(sqlstate);
+    const { record } = pending;
+    const what = record.kind === 'session'
+      ? { nas: record.update.nasName, status: record.update.status }
+      : { nas: record.reset.nasName, status: 'nas-reset' };
+    this.errors.error('accounting-rejected', err, 'accounting record refused by the database; not recorded, no reply sent', { ...what, sqlstate });
+    pending.resolve(false);
   }
 
   private withTimeout(work: Promise<void>): Promise<void> {

@@ -6,6 +6,7 @@
 import type { DatabaseHandle } from '../db/client.js';
 import type { SubscriberRow, SubscriberStatus } from '../db/schema.js';
 import type { Logger } from '../log.js';
+import { RateLimitedLog } from '../log-limit.js';
 import { ntPasswordHash } from '../radius/auth/mschap.js';
 import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
 import { databaseNow } from '../db/rows.js';
@@ -44,13 +45,16 @@ const POLL_LOOKBACK_MS = 60_000;
 export class SubscriberDirectory {
   private readonly byName = new Map<string, AuthSubscriber>();
   private readonly byId = new Map<number, AuthSubscriber>();
+  private readonly errors: RateLimitedLog;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   /** The database's clock at the previous poll (or at the load); undefined until the first poll. */
   private lastPoll: Date | undefined;
   private chain: Promise<void> = Promise.resolve();
 
-  constructor(private readonly options: DirectoryOptions) {}
+  constructor(private readonly options: DirectoryOptions) {
+    this.errors = new RateLimitedLog(options.log);
+  }
 
   get size(): number {
     return this.byId.size;
@@ -93,7 +97,7 @@ export class SubscriberDirectory {
   }
 
   private serial(task: () => Promise<void>): Promise<void> {
-    this.chain = this.chain.then(task).catch((err) => this.options.log.error({ err }, 'subscriber directory refresh failed'));
+    this.chain = this.chain.then(task).catch((err) => this.errors.error('refresh', err, 'subscriber directory refresh failed'));
     return this.chain;
   }
 

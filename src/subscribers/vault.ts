@@ -4,8 +4,9 @@
  * Stored form: `v1:` + base64(iv ‖ tag ‖ ciphertext).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import { PRIVATE_DIR_MODE, writePrivateFile } from '../db/data-dir.js';
 import { RadgateError } from '../errors.js';
 import type { Logger } from '../log.js';
 
@@ -42,8 +43,8 @@ export class PasswordVault {
     }
     const key = randomBytes(32);
     try {
-      mkdirSync(path.dirname(options.keyFile), { recursive: true });
-      writeFileSync(options.keyFile, key.toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+      mkdirSync(path.dirname(options.keyFile), { recursive: true, mode: PRIVATE_DIR_MODE });
+      writePrivateFile(options.keyFile, key.toString('base64') + '\n', 'wx'); // 0600 whatever the umask
     } catch (err) {
       throw new RadgateError('PASSWORD_KEY', `cannot create the password key ${options.keyFile}`, { cause: err });
     }

@@ -2,7 +2,8 @@
  * The client's address behind trusted reverse proxies. `X-Forwarded-For` is believed only when the connection comes
  * from a configured proxy; then the list is walked from the right (the entry the nearest proxy appended) past further
  * trusted proxies, and the first address that is not one of them is the client. Anything a client writes into the
- * header itself sits to the left of that point and is never reached.
+ * header itself sits to the left of that point and is never reached. The host the client asked for follows the
+ * same rule: `X-Forwarded-Host` from a trusted proxy, the `Host` header (RFC 9110 §7.2) from anyone else.
  */
 import { formatIp, parseCidr, parseIp, rangeContains, type IpRange } from '../config/index.js';
 
@@ -40,6 +41,25 @@ export class TrustedProxies {
     }
     return canonical(client);
   }
+
+  /**
+   * The host a request from `peer` asked for, normalised (`normalizeHost`): the last entry of `forwardedHost`
+   * (`X-Forwarded-Host`, the one the nearest proxy wrote; a client's own entries sit to its left) when `peer` is a
+   * trusted proxy and sent one, else `host` (the `Host` header). Undefined when there is none.
+   */
+  requestHost(peer: string, host: string | undefined, forwardedHost: string | undefined): string | undefined {
+    const chosen = forwardedHost !== undefined && this.trusted(peer) ? forwardedHost.split(',').at(-1)! : host;
+    return chosen === undefined ? undefined : normalizeHost(chosen);
+  }
+}
+
+/**
+ * A Host header's host, for comparing with a configured host name: lower case, without the port, without one
+ * trailing dot (`Pay.ISP.example.:443` → `pay.isp.example`; `[2001:db8::1]:80` → `[2001:db8::1]`). Undefined when empty.
+ */
+export function normalizeHost(text: string): string | undefined {
+  const host = text.trim().toLowerCase().replace(/^(\[[^\]]*\]|[^:]*):\d*$/, '$1').replace(/\.$/, '');
+  return host === '' ? undefined : host;
 }
 
 /** `[2001:db8::1]:443` → `2001:db8::1`, `192.0.2.1:8080` → `192.0.2.1` (some proxies append the port). */

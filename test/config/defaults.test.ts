@@ -40,6 +40,7 @@ describe('defaults', () => {
         nas: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
         server: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
       },
+      retention: { sessionsSeconds: 31_536_000, enforcementJobsSeconds: 7_776_000, subscriberEventsSeconds: 63_072_000, intervalSeconds: 3600 },
       workspace: {
         locale: 'en',
         timezone: 'UTC',

@@ -1,8 +1,10 @@
 /** The example config in config/: it loads, states every value its comments give, and is deep-frozen. */
+import { readFileSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig, type Config } from '../../src/config/index.js';
+import { testCertificates } from '../helpers/fake-routeros.js';
 import { copyExample, EXAMPLE_DIR, removeTempDirs, write } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -30,6 +32,7 @@ describe('the example config in config/', () => {
       reminderRateLimit: 60,
       linkKeys: [],
       enforcement: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
+      retention: { sessionsSeconds: 365 * 86400, enforcementJobsSeconds: 90 * 86400, subscriberEventsSeconds: 730 * 86400, intervalSeconds: 3600 },
     });
     expect(config.nas).toEqual([
       {
@@ -125,6 +128,9 @@ describe('the example config in config/', () => {
     await mkdir(path.join(dir, 'secrets'));
     await write(dir, 'secrets/core-1.secret', 'k7Qe9x2LmP4vB8nZq1Wc3Ry6\n');
     await write(dir, 'secrets/core-1.api-password', 'api-pass\n');
+    const routerCertificate = readFileSync(testCertificates().selfSigned.certFile, 'utf8');
+    await mkdir(path.join(dir, 'certs'));
+    await write(dir, 'certs/core-1.crt', routerCertificate);
     const config = await loadConfig(dir, {});
     expect(config.nas[1]).toEqual({
       name: 'core-1',
@@ -134,7 +140,7 @@ describe('the example config in config/', () => {
       requireMessageAuthenticator: 'yes',
       limitProxyState: 'auto',
       coaPort: 3799,
-      api: { host: '10.0.0.1', port: 8729, user: 'radgate', password: 'api-pass', tls: true, timeoutSeconds: 10 },
+      api: { host: '10.0.0.1', port: 8729, user: 'radgate', password: 'api-pass', tls: true, ca: routerCertificate, fingerprint: undefined, timeoutSeconds: 10 },
       enforcement: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
       router: {
         services: ['ppp'],

@@ -1,8 +1,13 @@
-/** nas.yaml: secret files, the BlastRADIUS secret length, addresses and ranges, workspace references, the API. */
+/**
+ * nas.yaml: secret files, the BlastRADIUS secret length, addresses and ranges, workspace references, the API and
+ * how its TLS certificate is trusted (api.ca_file, api.fingerprint).
+ */
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
+import { testCertificates } from '../helpers/fake-routeros.js';
 import { addNas, copyExample, edit, eachReportsExactly, removeTempDirs, write, type BrokenCase } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -160,4 +165,96 @@ const BROKEN: BrokenCase[] = [
 
 describe('broken nas.yaml: each reports exactly its problem', () => {
   eachReportsExactly(BROKEN);
+});
+
+/** A non-loopback NAS with an api: section made of `api` lines. */
+const API_NAS = (api: string[]) =>
+  NON_LOOPBACK_NAS(['    secret: k7Qe9x2LmP4vB8nZ', '    api:', '      user: radgate', '      password: pw', ...api.map((l) => `      ${l}`), ''].join('\n'));
+const FINGERPRINT = 'AB:'.repeat(31) + 'CD';
+
+describe("api over TLS: trusting the router's certificate", () => {
+  it('reads ca_file relative to the config dir, and writes the fingerprint as the SHA-256 of Node (AB:CD:…)', async () => {
+    const certs = testCertificates();
+    const pem = readFileSync(certs.caFile, 'utf8') + readFileSync(certs.selfSigned.certFile, 'utf8'); // a bundle: both trusted
+    const dir = await copyExample();
+    await mkdir(path.join(dir, 'certs'));
+    await write(dir, 'certs/core-1.pem', pem);
+    await addNas(dir, API_NAS(['tls: true', 'ca_file: certs/core-1.pem', `fingerprint: "SHA256:${FINGERPRINT.replaceAll(':', '').toLowerCase()}"`]));
+    const config = await loadConfig(dir, {});
+    expect(config.nas[1]!.api).toEqual({
+      host: '10.0.0.1', port: 8729, user: 'radgate', password: 'pw', tls: true, timeoutSeconds: 10, ca: pem, fingerprint: FINGERPRINT,
+    });
+    for (const written of [`"sha256:${FINGERPRINT}"`, `"${FINGERPRINT.toLowerCase()}"`, FINGERPRINT.replaceAll(':', '')]) {
+      const other = await copyExample();
+      await addNas(other, API_NAS(['tls: true', `fingerprint: ${written}`]));
+      expect((await loadConfig(other, {})).nas[1]!.api!.fingerprint, written).toBe(FINGERPRINT);
+    }
+  });
+
+  eachReportsExactly([
+    {
+      name: 'api.ca_file that does not exist: file, path and reason',
+      change: (dir) => addNas(dir, API_NAS(['tls: true', 'ca_file: certs/missing.pem'])),
+      problems: ['nas.yaml: nas[1].api.ca_file: cannot read "certs/missing.pem" (file not found)'],
+    },
+    {
+      name: 'api.ca_file that is a directory',
+      change: async (dir) => {
+        await mkdir(path.join(dir, 'certs'));
+        await addNas(dir, API_NAS(['tls: true', 'ca_file: certs']));
+      },
+      problems: ['nas.yaml: nas[1].api.ca_file: cannot read "certs" (is a directory)'],
+    },
+    {
+      name: 'api.ca_file without a certificate in it',
+      change: async (dir) => {
+        await write(dir, 'router.key', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n');
+        await addNas(dir, API_NAS(['tls: true', 'ca_file: router.key']));
+      },
+      problems: ['nas.yaml: nas[1].api.ca_file: "router.key" holds no PEM certificate (-----BEGIN CERTIFICATE-----)'],
+    },
+    {
+      name: 'api.ca_file with a damaged certificate',
+      change: async (dir) => {
+        await write(dir, 'bad.pem', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n');
+        await addNas(dir, API_NAS(['tls: true', 'ca_file: bad.pem']));
+      },
+      problems: ['nas.yaml: nas[1].api.ca_file: "bad.pem": certificate 1 is not a valid X.509 certificate'],
+    },
+    {
+      name: 'api.fingerprint of the wrong length',
+      change: (dir) => addNas(dir, API_NAS(['tls: true', 'fingerprint: "sha256:AB:CD"'])),
+      problems: [
+        'nas.yaml: nas[1].api.fingerprint: must be the SHA-256 of the router\'s certificate: 32 bytes in hex ("sha256:AB:CD:…" or 64 hex digits), got 2 bytes',
+      ],
+    },
+    {
+      name: 'api.fingerprint with another algorithm',
+      change: (dir) => addNas(dir, API_NAS(['tls: true', `fingerprint: "sha1:${FINGERPRINT}"`])),
+      problems: ['nas.yaml: nas[1].api.fingerprint: only SHA-256 fingerprints are accepted ("sha256:…"), got "sha1"'],
+    },
+    {
+      name: 'api.fingerprint that is not hex',
+      change: (dir) => addNas(dir, API_NAS(['tls: true', `fingerprint: "${FINGERPRINT.replace('AB', 'XY')}"`])),
+      problems: [
+        'nas.yaml: nas[1].api.fingerprint: must be the SHA-256 of the router\'s certificate: 32 bytes in hex ("sha256:AB:CD:…" or 64 hex digits)',
+      ],
+    },
+    {
+      name: 'api.fingerprint as a number (digits only, unquoted)',
+      change: (dir) => addNas(dir, API_NAS(['tls: true', 'fingerprint: 1234'])),
+      problems: ['nas.yaml: nas[1].api.fingerprint: must be text, got a number (put it in quotes)'],
+    },
+    {
+      name: 'api.ca_file and api.fingerprint without tls',
+      change: async (dir) => {
+        await write(dir, 'ca.pem', readFileSync(testCertificates().caFile, 'utf8'));
+        await addNas(dir, API_NAS(['ca_file: ca.pem', `fingerprint: "${FINGERPRINT}"`]));
+      },
+      problems: [
+        'nas.yaml: nas[1].api.ca_file: only used with tls: true (the API over TLS, api-ssl)',
+        'nas.yaml: nas[1].api.fingerprint: only used with tls: true (the API over TLS, api-ssl)',
+      ],
+    },
+  ]);
 });

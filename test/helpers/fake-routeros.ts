@@ -2,7 +2,9 @@
  * A fake RouterOS API server on 127.0.0.1 speaking the real wire protocol (docs/routeros.md §9), with its own codec
  * (independent of src/routeros): length-prefixed words incl. multi-byte lengths, sentences, `/login =name=
  * =password=`, `!re`, `!done` (`=ret=`), `!trap` (`=category=`, `=message=`), `!fatal`, `!empty` on a print that
- * matched nothing (RouterOS 7.18+; switch off with `emptyReplies = false`), `.tag` on every reply.
+ * matched nothing (RouterOS 7.18+; switch off with `emptyReplies = false`), `.tag` on every reply. With `tls` it is
+ * the api-ssl service (8729): `testCertificates()` makes a CA, router certificates and a self-signed one with the
+ * openssl CLI.
  *
  * It holds generic tables (`/ppp/active`, `/ip/hotspot/active`, `/ip/firewall/filter`, … any path added with
  * `table()`), ordered like RouterOS lists, and settings menus (`/radius/incoming`, `/ppp/aaa`) that `set` without an
@@ -18,7 +20,12 @@
  * await router.stop();
  * ```
  */
+import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import tls from 'node:tls';
 
 export type Row = Record<string, string>;
@@ -178,6 +185,8 @@ export class FakeRouterOs {
   readonly commands: ReceivedCommand[] = [];
   /** Successful logins. */
   logins = 0;
+  /** `/login` sentences received, refused or not (a client that sends none never sent its password). */
+  loginAttempts = 0;
   /** Connections accepted so far. */
   connectionsAccepted = 0;
 
@@ -285,6 +294,7 @@ export class FakeRouterOs {
         const tagged = (reply: string[]) => send(tag === undefined ? reply : [...reply, `.tag=${tag}`]);
         const command = words[0] ?? '';
         if (command === '/login') {
+          this.loginAttempts++;
           const attrs = attributes(words);
           if (this.refuseLogin !== false || attrs['name'] !== this.user || attrs['password'] !== this.password) {
             tagged(['!trap', `=message=${this.refuseLogin || 'invalid user name or password (6)'}`]);
@@ -427,4 +437,52 @@ function project(row: Row, proplist: string | undefined): Row {
 
 function toWords(row: Row): string[] {
   return Object.entries(row).map(([k, v]) => `=${k}=${v}`);
+}
+
+// ---- certificates for api-ssl ------------------------------------------------------------------------------------
+
+/** A key and certificate (PEM), the certificate's file and its SHA-256 as Node writes it (`AB:CD:…`). */
+export interface TestCertificate {
+  key: string;
+  cert: string;
+  certFile: string;
+  fingerprint: string;
+}
+
+export interface TestCertificates {
+  /** The temp dir holding every file. */
+  dir: string;
+  /** A CA certificate (`ca.pem`), as an operator's own CA. */
+  caFile: string;
+  /** Signed by the CA, naming IP 127.0.0.1: verifies against `caFile` for host 127.0.0.1. */
+  router: TestCertificate;
+  /** Signed by the CA for another router (IP 192.0.2.7): the CA trusts it, but not as 127.0.0.1. */
+  otherRouter: TestCertificate;
+  /** Self-signed, CN only (what RouterOS makes with `/certificate add common-name=core1` and `sign`). */
+  selfSigned: TestCertificate;
+}
+
+/** Makes the certificates of `TestCertificates` with the openssl CLI (EC P-256, valid for 2 days) in a temp dir. */
+export function testCertificates(): TestCertificates {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'radgate-tls-'));
+  const file = (name: string) => path.join(dir, name);
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  const done = (name: string): TestCertificate => {
+    const cert = readFileSync(file(`${name}.pem`), 'utf8');
+    return { key: readFileSync(file(`${name}.key`), 'utf8'), cert, certFile: file(`${name}.pem`), fingerprint: new X509Certificate(cert).fingerprint256 };
+  };
+  openssl('req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '2', '-subj', '/CN=radgate test CA',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  const signed = (name: string, san: string) => {
+    openssl('req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    writeFileSync(file(`${name}.ext`), `subjectAltName=${san}\nbasicConstraints=CA:FALSE\n`);
+    openssl('x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2',
+      '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+    return done(name);
+  };
+  const router = signed('router', 'IP:127.0.0.1');
+  const otherRouter = signed('other-router', 'IP:192.0.2.7');
+  openssl('req', '-x509', ...ec, '-keyout', 'self.key', '-out', 'self.pem', '-days', '2', '-subj', '/CN=core1');
+  return { dir, caFile: file('ca.pem'), router, otherRouter, selfSigned: done('self') };
 }

@@ -116,6 +116,32 @@ export function messageAuthenticatorValid(p: Buffer, offset: number, secret: Buf
   return createHmac('md5', secret).update(copy).digest().equals(p.subarray(offset, offset + 16));
 }
 
+/**
+ * Stored text (docs/radius-protocol.md §16), from the rule as written there: the bytes as text when they are valid
+ * UTF-8 (RFC 3629) without a control character (U+0000–U+001F, U+007F–U+009F) or byte-order mark (U+FEFF), else
+ * undefined.
+ */
+export function printableText(bytes: Buffer): string | undefined {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    return undefined;
+  }
+  return /[\u0000-\u001f\u007f-\u009f\ufeff]/.test(text) ? undefined : text;
+}
+
+/** An identifier as stored (Acct-Session-Id, Class): printable text not beginning with `0x`, else `0x` + hex. */
+export function storedIdentifier(bytes: Buffer): string {
+  const text = printableText(bytes);
+  return text !== undefined && !text.startsWith('0x') ? text : `0x${bytes.toString('hex')}`;
+}
+
+/** May this string be stored as text: valid Unicode (it has a UTF-8 encoding), no control character, no BOM? */
+export function storableText(text: string): boolean {
+  return Buffer.from(text, 'utf8').toString('utf8') === text && !/[\u0000-\u001f\u007f-\u009f\ufeff]/.test(text);
+}
+
 // ─── the seeded stream ──────────────────────────────────────────────────────────────────────────────────────────
 
 /** Vendor-Ids to pick from: `ids`, and with `orAnyBelow` one more drawn below it. */
@@ -191,10 +217,35 @@ export function radiusDatagrams(options: DatagramOptions) {
     },
     /** Status-Server with a Message-Authenticator (RFC 5997 §3). */
     statusServer: (secret = key) => sign(packet(12, g.id(), bytes(16), [MA_ZERO]), secret),
+    /**
+     * 1–`max` bytes for a text attribute (RFC 2865 §5: at most 253), as routers and subscriber devices really send
+     * them and worse: pieces of printable ASCII and valid UTF-8 mixed with NUL, other C0 controls, DEL, C1 controls,
+     * bytes that start no UTF-8 sequence, truncated and overlong sequences, UTF-8-encoded surrogates, a BOM, a `0x`
+     * prefix, or plain random bytes.
+     */
+    textBytes(max = 40): Buffer {
+      if (chance(0.1)) return bytes(1 + int(Math.min(max, 253)));
+      const parts: Buffer[] = [];
+      for (let n = 1 + int(6); n > 0; n--) parts.push(Buffer.from(pick(TEXT_PIECES)));
+      const out = Buffer.concat(parts);
+      return out.length <= max ? out : out.subarray(0, max);
+    },
     mutations: (table: MutationOptions): Mutations => mutations(g, table),
   };
   return g;
 }
+
+/** What textBytes() is made of. */
+const TEXT_PIECES: ReadonlyArray<readonly number[]> = [
+  [...Buffer.from('user')], [...Buffer.from('AA:BB:CC:00:11:22')], [...Buffer.from('81a0')], [...Buffer.from('0x')],
+  [...Buffer.from('é')], [...Buffer.from('中')], [...Buffer.from('😀')], [...Buffer.from(' ')],
+  [0x00], [0x01], [0x0a], [0x1b], [0x1f], [0x7f], [0xc2, 0x85], [0xc2, 0x9f], // NUL, C0, DEL, C1 (NEL, APC)
+  [0x80], [0xbf], [0xc0], [0xc1], [0xf5], [0xfe], [0xff], // no UTF-8 sequence starts with these
+  [0xe2, 0x82], [0xf0, 0x9f, 0x98], // truncated
+  [0xc0, 0x80], [0xe0, 0x80, 0x80], // overlong NUL
+  [0xed, 0xa0, 0x80], [0xed, 0xbf, 0xbf], // surrogates
+  [0xef, 0xbb, 0xbf], // BOM
+];
 
 // ─── mutations ──────────────────────────────────────────────────────────────────────────────────────────────────
 

@@ -8,8 +8,10 @@
  * Asserted for every datagram: nothing throws where the server does not catch; framing accepts exactly what an
  * independent check written from the RFCs calls well framed (so every invalid length is rejected); authenticity is
  * accepted exactly when node:crypto computed here agrees; an accepted packet's attributes re-encode to its bytes,
- * and the reply to it frames, echoes its Proxy-States in order and verifies. test/radius/fuzz.test.ts does the same
- * against a spawned radgate process.
+ * and the reply to it frames, echoes its Proxy-States in order and verifies; the session record an Accounting-Request
+ * becomes holds its text attributes — random bytes, NUL, controls, invalid UTF-8 — as docs/radius-protocol.md §16
+ * says (identifiers verbatim or hex, text valid UTF-8 without control characters). test/radius/fuzz.test.ts does the
+ * same against a spawned radgate process, test/sessions/accounting-fuzz.test.ts into a database.
  * Deterministic: the datagrams of test/helpers/radius-datagrams.ts (the bench's seeded PRNG, mulberry32); FUZZ_SEED and
  * FUZZ_DATAGRAMS override.
  */
@@ -24,11 +26,12 @@ import { Code } from '../../src/radius/codes.js';
 import { encodeResponse, makeSecret } from '../../src/radius/encode.js';
 import { decodeAttributes, parseFrame, type RadiusRequest } from '../../src/radius/packet.js';
 import { screenRequest, type HandlerContext, type HandlerResult, type Port } from '../../src/radius/server.js';
+import type { AccountingRecord } from '../../src/sessions/writer.js';
 import type { AuthSubscriber } from '../../src/subscribers/directory.js';
 import { EXAMPLE_CONFIG } from '../helpers/config.js';
 import {
-  attr, attributesOf, lengthsValid, MA_ZERO, messageAuthenticatorValid, packet, PORT_CODES, radiusDatagrams,
-  requestAuthenticatorValid, responseAuthenticatorValid, sign, vsa,
+  attr, attributesOf, lengthsValid, MA_ZERO, messageAuthenticatorValid, packet, PORT_CODES, printableText, radiusDatagrams,
+  requestAuthenticatorValid, responseAuthenticatorValid, sign, storableText, storedIdentifier, vsa,
 } from '../helpers/radius-datagrams.js';
 
 const DATAGRAMS = Number(process.env.FUZZ_DATAGRAMS ?? 100_000);
@@ -40,7 +43,7 @@ const PASSWORD = 'fuzz-pass-7731';
 // ─── building requests (RFC 2865 §3, §5; RFC 2866 §3; RFC 3579 §3.2; RFC 5997) ─────────────────────────────────
 
 const datagrams = radiusDatagrams({ seed: SEED, secret: SECRET, proxyStates: true, randomVendorIds: { ids: [311, 14988], orAnyBelow: 70_000 } });
-const { key: KEY, int, chance, pick, bytes, id, randomAttributes, proxyStates, statusServer } = datagrams;
+const { key: KEY, int, chance, pick, bytes, id, randomAttributes, proxyStates, statusServer, textBytes } = datagrams;
 
 function pap(user: string, password: string, secret = KEY): Buffer {
   const a = bytes(16);
@@ -72,9 +75,11 @@ function accounting(secret = KEY): Buffer {
   status.writeUInt32BE(pick([1, 2, 3, 7, 8, 15, int(20)]), 0);
   const attrs = [
     attr(40, status),
-    attr(1, pick([USER, 'nobody', 'x'])),
-    ...(chance(0.9) ? [attr(44, bytes(4).toString('hex'))] : []),
+    attr(1, chance(0.3) ? textBytes() : pick([USER, 'nobody', 'x'])),
+    ...(chance(0.9) ? [attr(44, chance(0.3) ? textBytes() : bytes(4).toString('hex'))] : []),
     ...(chance(0.3) ? [attr(25, chance(0.5) ? 'rg1:1:00aa11bb22cc33dd' : bytes(int(20)))] : []),
+    // Text attributes a session record keeps (RFC 2865 §5.30–§5.32, RFC 2869 §5.11, §5.17), with hostile bytes.
+    ...(chance(0.5) ? [attr(pick([30, 31, 32, 77, 87]), textBytes(chance(0.1) ? 253 : 40))] : []),
     ...(chance(0.3) ? [attr(41, bytes(4))] : []),
     ...(chance(0.3) ? [attr(42, bytes(4)), attr(52, bytes(4))] : []),
     ...randomAttributes(),
@@ -163,11 +168,42 @@ function authenticOracle(p: Buffer, port: Port, client: Client<NasConfig>): bool
   return !strict && !(proxied && client.limitProxyState === 'yes');
 }
 
+/**
+ * Problems of the session record made from accounting packet `p`, against docs/radius-protocol.md §16: identifiers
+ * (Acct-Session-Id, Class) as storedIdentifier says; text valid UTF-8 without control characters, verbatim when the
+ * bytes were printable, never longer than them.
+ */
+function storedTextProblems(record: AccountingRecord, p: Buffer): string[] {
+  if (record.kind !== 'session') return [];
+  const u = record.update;
+  const first = (type: number) => attributesOf(p).find(([t]) => t === type)?.[1];
+  const problems: string[] = [];
+  if (u.acctSessionId !== storedIdentifier(first(44) ?? Buffer.alloc(0))) problems.push(`Acct-Session-Id stored as ${JSON.stringify(u.acctSessionId)}`);
+  const cls = first(25);
+  if (u.class !== (cls && cls.length > 0 ? storedIdentifier(cls) : '')) problems.push(`Class stored as ${JSON.stringify(u.class)}`);
+  const text = [['User-Name', 1, u.username], ['Called-Station-Id', 30, u.calledStationId], ['Calling-Station-Id', 31, u.callingStationId],
+    ['NAS-Identifier', 32, u.nasIdentifier], ['NAS-Port-Id', 87, u.nasPortId]] as const;
+  for (const [name, type, value] of text) {
+    const raw = first(type);
+    if (raw === undefined) {
+      if (value !== (type === 1 ? '' : null)) problems.push(`${name} absent but stored as ${JSON.stringify(value)}`);
+      continue;
+    }
+    const verbatim = printableText(raw);
+    if (value === null || !storableText(value) || (verbatim !== undefined && value !== verbatim) || [...value].length > raw.length) {
+      problems.push(`${name} ${raw.toString('hex')} stored as ${JSON.stringify(value)}`);
+    }
+  }
+  return problems;
+}
+
 // ─── the run ──────────────────────────────────────────────────────────────────────────────────────────────────
 
 let config: Config;
 let clients: Array<Client<NasConfig>>;
 let handlers: ReturnType<typeof createHandlers>;
+/** What the Accounting-Request handler hands to the session store. */
+const recorded: AccountingRecord[] = [];
 const log = createLogger({ level: 'silent' });
 
 beforeAll(async () => {
@@ -199,7 +235,10 @@ beforeAll(async () => {
     config: () => config,
     directory: { find: (workspace, username) => (workspace === entry.workspaceId && username === USER ? entry : undefined) },
     sessionLimit: () => undefined,
-    record: async () => true,
+    record: async (record) => {
+      recorded.push(record);
+      return true;
+    },
   });
 });
 
@@ -213,7 +252,7 @@ interface Failure {
 describe(`decoder fuzz: ${DATAGRAMS} datagrams, seed ${SEED}`, () => {
   it('nothing throws, framing and authenticity agree with the RFCs, accepted packets re-encode consistently', async () => {
     const failures: Failure[] = [];
-    const counts = { framed: 0, lengthRejected: 0, screened: 0, decodeErrors: 0, handled: 0, replies: 0, accepts: 0 };
+    const counts = { framed: 0, lengthRejected: 0, screened: 0, decodeErrors: 0, handled: 0, replies: 0, accepts: 0, sessionRecords: 0, hexSessionIds: 0 };
     const byMutation = new Map<string, number>();
 
     for (let index = 0; index < DATAGRAMS; index++) {
@@ -283,6 +322,12 @@ describe(`decoder fuzz: ${DATAGRAMS} datagrams, seed ${SEED}`, () => {
           continue;
         }
         counts.handled++;
+        // The session record holds the packet's text as docs/radius-protocol.md §16 says.
+        for (const record of recorded.splice(0)) {
+          counts.sessionRecords += record.kind === 'session' ? 1 : 0;
+          if (record.kind === 'session' && record.update.acctSessionId.startsWith('0x')) counts.hexSessionIds++;
+          for (const problem of storedTextProblems(record, frame.packet)) fail(problem);
+        }
         if (!result) continue;
         if (result.code === Code.AccessAccept && frame.code === Code.AccessRequest) counts.accepts++;
 
@@ -316,5 +361,7 @@ describe(`decoder fuzz: ${DATAGRAMS} datagrams, seed ${SEED}`, () => {
     expect(counts.decodeErrors).toBeGreaterThan(0);
     expect(counts.replies).toBeGreaterThan(DATAGRAMS / 10);
     expect(counts.accepts).toBeGreaterThan(DATAGRAMS / 100);
+    expect(counts.sessionRecords).toBeGreaterThan(DATAGRAMS / 100);
+    expect(counts.hexSessionIds).toBeGreaterThan(DATAGRAMS / 1000);
   }, 300_000);
 });

@@ -3,12 +3,13 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.js';
 import {
-  kickHotspotSession, kickPppSession, RouterOsClient, RouterOsError, RouterOsPool, type RouterOsEndpoint,
+  endpointOf, kickHotspotSession, kickPppSession, RouterOsClient, RouterOsError, RouterOsPool, type RouterOsEndpoint,
 } from '../../src/routeros/api.js';
-import { ROOT } from '../helpers/config.js';
-import { FakeRouterOs } from '../helpers/fake-routeros.js';
+import { ROOT, testConfig } from '../helpers/config.js';
+import { FakeRouterOs, testCertificates, type TestCertificate, type TestCertificates } from '../helpers/fake-routeros.js';
 
 let router: FakeRouterOs;
 let client: RouterOsClient;
@@ -195,7 +196,7 @@ describe('TLS (api-ssl)', () => {
     const cert = readFileSync(`${dir}/cert.pem`);
     const secure = await FakeRouterOs.start({ user: 'radgate', password: 'pw', tls: { key: readFileSync(`${dir}/key.pem`), cert } });
     try {
-      const tlsClient = new RouterOsClient(endpoint({ port: secure.port, tls: { ca: cert } }));
+      const tlsClient = new RouterOsClient(endpoint({ port: secure.port, tls: { ca: cert.toString() } }));
       secure.seed('/ppp/active', [{ name: 'alice' }]);
       expect(await tlsClient.print('/ppp/active')).toHaveLength(1);
       await tlsClient.close();
@@ -206,6 +207,117 @@ describe('TLS (api-ssl)', () => {
     } finally {
       await secure.stop();
     }
+  });
+});
+
+describe("TLS (api-ssl): trusting the router's certificate (nas.yaml api.ca_file, api.fingerprint)", () => {
+  let certs: TestCertificates;
+  const servers: FakeRouterOs[] = [];
+  beforeAll(() => {
+    certs = testCertificates();
+  });
+  afterEach(async () => {
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  /** A fake api-ssl service on 127.0.0.1 presenting `cert`. */
+  async function serving(cert: TestCertificate): Promise<FakeRouterOs> {
+    const secure = await FakeRouterOs.start({ user: 'radgate', password: 'pw', tls: { key: cert.key, cert: cert.cert } });
+    servers.push(secure);
+    secure.seed('/ppp/active', [{ name: 'alice' }]);
+    return secure;
+  }
+
+  /** The endpoint of NAS core1 as the config loader makes it from nas.yaml, with `lines` added to its api: section. */
+  async function configured(port: number, lines: string[], tls = true): Promise<RouterOsEndpoint> {
+    const nas = [
+      '  - name: core1', '    address: 127.0.0.5', '    secret: testing123', '    workspace: default', '    api:',
+      '      host: 127.0.0.1', `      port: ${port}`, '      user: radgate', '      password: pw', `      tls: ${tls}`, '      timeout: 5s',
+      ...lines.map((line) => `      ${line}`), '',
+    ].join('\n');
+    const config = await loadConfig(testConfig({ 'nas.yaml': (text) => text + nas }), {});
+    const core1 = config.nas.find((n) => n.name === 'core1')!;
+    return endpointOf(core1.name, core1.api!);
+  }
+
+  async function works(endpoint: RouterOsEndpoint): Promise<void> {
+    const client = new RouterOsClient(endpoint);
+    try {
+      expect((await client.print('/ppp/active')).map((r) => r['name'])).toEqual(['alice']);
+    } finally {
+      await client.close();
+    }
+  }
+
+  /** The refusal: ROUTEROS_TLS, before radgate sent anything (no /login, so the password never left). */
+  async function refused(endpoint: RouterOsEndpoint, router: FakeRouterOs): Promise<string> {
+    const client = new RouterOsClient(endpoint);
+    try {
+      const err = await rejection(client.print('/ppp/active'));
+      expect(err.code).toBe('ROUTEROS_TLS');
+      expect(err.failure).toBe('tls');
+      expect(err.message).toContain(`RouterOS API of core1 at 127.0.0.1:${router.port} (TLS)`);
+      expect(err.message).not.toContain('pw');
+      expect(router.loginAttempts).toBe(0);
+      return err.message;
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('api.ca_file holding the CA that signed the router\'s certificate (naming its address) → works', async () => {
+    const router = await serving(certs.router);
+    await works(await configured(router.port, [`ca_file: ${certs.caFile}`]));
+  });
+
+  it("api.ca_file holding the router's own self-signed certificate → works, whatever name the certificate carries", async () => {
+    const router = await serving(certs.selfSigned);
+    await works(await configured(router.port, [`ca_file: ${certs.selfSigned.certFile}`]));
+  });
+
+  it('a certificate the same CA signed for another router → refused: it does not name this host', async () => {
+    const router = await serving(certs.otherRouter);
+    const message = await refused(await configured(router.port, [`ca_file: ${certs.caFile}`]), router);
+    expect(message).toContain('127.0.0.1');
+    expect(message).toMatch(/does not match|does not name/);
+  });
+
+  it('api.fingerprint pins the certificate: "sha256:AB:CD:…" or bare hex as /certificate print shows it → works', async () => {
+    const router = await serving(certs.selfSigned);
+    await works(await configured(router.port, [`fingerprint: "sha256:${certs.selfSigned.fingerprint}"`]));
+    await works(await configured(router.port, [`fingerprint: ${certs.selfSigned.fingerprint.replaceAll(':', '').toLowerCase()}`]));
+    // Pinned and CA-verified at once: both must hold.
+    const signed = await serving(certs.router);
+    await works(await configured(signed.port, [`ca_file: ${certs.caFile}`, `fingerprint: "${certs.router.fingerprint}"`]));
+  });
+
+  it('a wrong fingerprint → refused with both fingerprints named; nothing is sent to that router', async () => {
+    const router = await serving(certs.otherRouter);
+    const message = await refused(await configured(router.port, [`fingerprint: "${certs.selfSigned.fingerprint}"`]), router);
+    expect(message).toContain(certs.otherRouter.fingerprint);
+    expect(message).toContain(certs.selfSigned.fingerprint);
+    expect(message).toContain('api.fingerprint');
+    // A CA-verified certificate that is not the pinned one is refused too.
+    const signed = await serving(certs.router);
+    await refused(await configured(signed.port, [`ca_file: ${certs.caFile}`, `fingerprint: "${certs.selfSigned.fingerprint}"`]), signed);
+  });
+
+  it('no ca_file and no fingerprint: a self-signed certificate is refused by default, saying why and what to set', async () => {
+    const router = await serving(certs.selfSigned);
+    const message = await refused(await configured(router.port, []), router);
+    expect(message).toContain('self-signed');
+    expect(message).toContain('api.ca_file');
+    expect(message).toContain('api.fingerprint');
+    expect(message).toContain(certs.selfSigned.fingerprint); // what the router presented, to compare before pinning
+  });
+
+  it('the plain API (tls: false, port from nas.yaml) works as before', async () => {
+    const plain = await configured(router.port, [], false);
+    expect(plain.tls).toBeUndefined();
+    router.seed('/ppp/active', [{ name: 'bob' }]);
+    const client = new RouterOsClient(plain);
+    expect((await client.print('/ppp/active')).map((r) => r['name'])).toEqual(['bob']);
+    await client.close();
   });
 });
 

@@ -24,6 +24,8 @@ export interface ProcessOptions {
   databaseUrl: string | undefined;
   authPort: number;
   acctPort: number;
+  /** Options for node itself, before bin/radgate.js (e.g. `--import` a module that misbehaves). */
+  nodeArgs?: string[];
 }
 
 export class RadgateProcess {
@@ -53,7 +55,7 @@ export class RadgateProcess {
 
   /** Start and wait until the accounting port answers Status-Server (RFC 5997). */
   async start(timeoutMs = 30_000): Promise<void> {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/radgate.js'), 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...(this.options.nodeArgs ?? []), path.join(ROOT, 'bin/radgate.js'), 'start'], { env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (d: Buffer) => (this.output += d.toString()));
     child.stderr!.on('data', (d: Buffer) => (this.output += d.toString()));
@@ -74,6 +76,21 @@ export class RadgateProcess {
     } finally {
       socket.close();
     }
+  }
+
+  /** null while the process runs. */
+  get exitCode(): number | null {
+    return this.child?.exitCode ?? null;
+  }
+
+  /** The exit code once the process has exited on its own. */
+  exit(): Promise<number | null> {
+    return this.exited ?? Promise.resolve(null);
+  }
+
+  /** Send a signal without waiting. */
+  signal(signal: NodeJS.Signals): void {
+    this.child?.kill(signal);
   }
 
   /** SIGKILL: no shutdown code runs. */

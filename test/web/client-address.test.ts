@@ -1,6 +1,6 @@
-/** X-Forwarded-For is believed only from trusted proxies, walked from the right. */
+/** X-Forwarded-For is believed only from trusted proxies, walked from the right; X-Forwarded-Host likewise. */
 import { describe, expect, it } from 'vitest';
-import { TrustedProxies } from '../../src/web/client-address.js';
+import { normalizeHost, TrustedProxies } from '../../src/web/client-address.js';
 
 describe('client address behind trusted proxies', () => {
   const proxies = new TrustedProxies(['10.0.0.1', '192.0.2.0/24', '2001:db8::/32']);
@@ -23,5 +23,33 @@ describe('client address behind trusted proxies', () => {
 
   it('no trusted proxies: the header never counts', () => {
     expect(new TrustedProxies([]).clientAddress('127.0.0.1', '198.51.100.1')).toBe('127.0.0.1');
+  });
+});
+
+describe('the host a request asked for', () => {
+  const proxies = new TrustedProxies(['10.0.0.1']);
+
+  it.each([
+    ['Host from a client', '203.0.113.5', 'pay.isp.example', undefined, 'pay.isp.example'],
+    ["a client's X-Forwarded-Host is ignored", '203.0.113.5', 'pay.isp.example', 'pay.other.example', 'pay.isp.example'],
+    ['a trusted proxy: its X-Forwarded-Host', '10.0.0.1', '127.0.0.1:8080', 'pay.isp.example', 'pay.isp.example'],
+    ['a trusted proxy: the last entry (the one it wrote)', '10.0.0.1', '127.0.0.1:8080', 'pay.other.example, pay.isp.example', 'pay.isp.example'],
+    ['a trusted proxy without the header: Host', '10.0.0.1', 'pay.isp.example:443', undefined, 'pay.isp.example'],
+    ['no Host at all', '203.0.113.5', undefined, undefined, undefined],
+  ])('%s', (_name, peer, host, forwarded, expected) => {
+    expect(proxies.requestHost(peer, host, forwarded)).toBe(expected);
+  });
+
+  it.each([
+    ['Pay.ISP.Example', 'pay.isp.example'],
+    ['pay.isp.example.', 'pay.isp.example'],
+    ['pay.isp.example:8443', 'pay.isp.example'],
+    [' Pay.ISP.example.:443 ', 'pay.isp.example'],
+    ['pay.isp.example..', 'pay.isp.example.'],
+    ['[2001:DB8::1]:80', '[2001:db8::1]'],
+    ['', undefined],
+    [':80', undefined],
+  ])('normalizeHost(%j) = %j', (text, expected) => {
+    expect(normalizeHost(text)).toBe(expected);
   });
 });

@@ -55,6 +55,12 @@ export const SUBSCRIBER_EVENT_KINDS = [
 ] as const;
 export type SubscriberEventKind = (typeof SUBSCRIBER_EVENT_KINDS)[number];
 
+/** Events that move the account (money, paid service time): kept forever with the payments, never pruned. */
+export const LEDGER_EVENT_KINDS = ['payment', 'void', 'paid_until'] as const satisfies readonly SubscriberEventKind[];
+
+/** `kind not in ('payment', 'void', 'paid_until')`: the events retention may prune (index and query agree). */
+export const PRUNABLE_EVENT = sql.raw(`kind not in (${LEDGER_EVENT_KINDS.map((k) => `'${k}'`).join(', ')})`);
+
 /**
  * The subscriber's history, append-only. A transition row has from/to status; `effectiveAt` is when the rule says it
  * took effect (the threshold), `at` when radgate recorded it — they differ when radgate caught up after downtime.
@@ -77,7 +83,12 @@ export const subscriberEvents = pgTable(
     /** Extra facts (paid_until before/after, amounts…), for people reading the history. */
     details: jsonb('details').$type<Record<string, unknown>>(),
   },
-  (t) => [index('subscriber_events_subscriber').on(t.subscriberId, t.id)],
+  (t) => [
+    index('subscriber_events_subscriber').on(t.subscriberId, t.id),
+    // Retention (pruneSubscriberEvents in src/billing/accounts.ts): the oldest prunable events first; the ledger's
+    // events are not in it, so the ones kept forever are never scanned again.
+    index('subscriber_events_prunable').on(t.at).where(PRUNABLE_EVENT),
+  ],
 );
 
 export type SubscriberEventRow = typeof subscriberEvents.$inferSelect;

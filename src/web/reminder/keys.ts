@@ -5,9 +5,10 @@
  * with the old one and old links fail as "unknown key" rather than "bad signature".
  */
 import { createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ed25519Keys, hmacKeyBytes, type LinkKeyConfig } from '../../config/index.js';
+import { PRIVATE_DIR_MODE, writePrivateFile } from '../../db/data-dir.js';
 import { RadgateError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -89,8 +90,8 @@ function readOrCreate(file: string, create: boolean, log: Logger): string {
   if (!create) throw new RadgateError('LINK_KEY', `no link signing key: ${file} does not exist (radgate start creates it)`);
   const material = randomBytes(32).toString('base64') + '\n';
   try {
-    mkdirSync(path.dirname(file), { recursive: true });
-    writeFileSync(file, material, { mode: 0o600, flag: 'wx' });
+    mkdirSync(path.dirname(file), { recursive: true, mode: PRIVATE_DIR_MODE });
+    writePrivateFile(file, material, 'wx'); // 0600 whatever the umask
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return readFileSync(file, 'utf8');
     throw new RadgateError('LINK_KEY', `cannot create the link signing key ${file}`, { cause: err });

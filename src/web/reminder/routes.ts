@@ -6,6 +6,12 @@
  * Pages carry a CSP without script, `Referrer-Policy: no-referrer` (the token is in the URL) and `no-store`; page
  * views are rate-limited per client address. Failures are friendly pages with the right status; the reason goes to
  * the log with a fingerprint of the token, never the token.
+ *
+ * One workspace's pages are never served on another's domain: everything of a workspace (its link pages, failure
+ * pages in its branding, /w/<workspace> and its assets) is served only when the request's host is that workspace's
+ * `reminder_host` — the Host header, or X-Forwarded-Host from a trusted proxy (`TrustedProxies.requestHost`),
+ * compared without case, port and a trailing dot. Any other host, or none, gets a 302 (no-store) to the same path
+ * on the workspace's own host; the redirect is decided before the subscriber is looked up, so it tells nothing.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,8 +21,10 @@ import { LOGO_TYPES, type Config, type WorkspaceConfig } from '../../config/inde
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
 import { TrustedProxies } from '../client-address.js';
+import { html } from '../html.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { LinkKeyRing } from './keys.js';
+import { reminderPath, workspacePath } from './links.js';
 import { errorPage, ICON_PATH, reminderPage, STYLESHEET_PATH, workspacePage, type ERROR_CONTENT } from './page.js';
 import { checkSubject } from './subject.js';
 import { BASE_CSS, ICON_SVG, themeCss } from './styles.js';
@@ -75,6 +83,7 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     return cached;
   };
   const clientOf = (c: Context) => current().proxies.clientAddress(peerAddress(c), c.req.header('x-forwarded-for'));
+  const hostOf = (c: Context) => current().proxies.requestHost(peerAddress(c), c.req.header('host'), c.req.header('x-forwarded-host'));
 
   const page = (c: Context, status: 200 | keyof typeof ERROR_CONTENT, body: string, extra: Record<string, string> = {}) =>
     c.body(body, status, { ...PAGE_HEADERS, ...extra });
@@ -86,6 +95,19 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     if (verdict.ok) return undefined;
     log.warn({ client, path: c.req.routePath }, 'reminder page rate limit reached');
     return failure(c, 429, undefined, { 'Retry-After': String(verdict.retryAfterSeconds) });
+  };
+  /**
+   * Undefined when the request is on `workspace`'s reminder host; otherwise a 302 to `path` there (404 for a
+   * workspace without a reminder host: it has no public pages).
+   */
+  const elsewhere = (c: Context, workspace: WorkspaceConfig, path: string, client: string) => {
+    const host = hostOf(c);
+    if (host !== undefined && host === workspace.reminderHost) return undefined;
+    log.info({ client, host: host?.slice(0, 255) ?? null, workspace: workspace.id, route: c.req.routePath }, 'reminder page requested on another host');
+    if (workspace.reminderHost === undefined) return failure(c, 404);
+    const location = `https://${workspace.reminderHost}${path}`;
+    const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Redirecting</title></head><body><p><a href="${location}">Continue</a></p></body></html>\n`;
+    return c.body(body.value, 302, { ...PAGE_HEADERS, Location: location });
   };
 
   const app = new Hono();
@@ -102,8 +124,10 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
       const check = await verifyLink(keys, token, { now: at });
       if (!check.ok) {
         log.info({ client, link, keyId: check.keyId, status: check.status, reason: check.reason }, 'reminder link refused');
+        // Branded only with a verified workspace (an expired link), and only on that workspace's host.
         const signed = check.workspaceId === undefined ? undefined : config.workspaceById.get(check.workspaceId);
-        return failure(c, check.status, signed);
+        if (signed === undefined) return failure(c, check.status);
+        return elsewhere(c, signed, reminderPath(token), client) ?? failure(c, check.status, signed);
       }
       const { claims } = check;
       const workspace = config.workspaceById.get(claims.workspaceId);
@@ -111,6 +135,8 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
         log.info({ client, link, workspace: claims.workspaceId, status: 410, reason: 'workspace no longer configured' }, 'reminder link refused');
         return failure(c, 410);
       }
+      const moved = elsewhere(c, workspace, reminderPath(token), client);
+      if (moved) return moved;
       const subject = await checkSubject(db, claims);
       if (!subject.ok) {
         log.info({ client, link, workspace: workspace.id, subscriberId: claims.subscriberId, status: 410, reason: subject.reason }, 'reminder link refused');
@@ -131,13 +157,14 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     const over = limited(c, client);
     if (over) return over;
     const workspace = current().config.workspaceById.get(c.req.param('workspace'));
-    return workspace === undefined ? failure(c, 404) : page(c, 200, workspacePage(workspace));
+    if (workspace === undefined) return failure(c, 404);
+    return elsewhere(c, workspace, workspacePath(workspace.id), client) ?? page(c, 200, workspacePage(workspace));
   });
 
   // The bare reminder host (a subscriber typing pay.isp.example) shows that workspace's page; other hosts fall through.
   app.get('/', async (c, next) => {
-    const host = (c.req.header('host') ?? '').toLowerCase().replace(/:\d+$/, '').replace(/\.$/, '');
-    const matches = current().config.workspaces.filter((w) => w.reminderHost === host);
+    const host = hostOf(c);
+    const matches = host === undefined ? [] : current().config.workspaces.filter((w) => w.reminderHost === host);
     if (matches.length !== 1) return next();
     const over = limited(c, clientOf(c));
     if (over) return over;
@@ -151,12 +178,16 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
   app.get('/w/:workspace/theme.css', (c) => {
     const workspace = current().config.workspaceById.get(c.req.param('workspace'));
     if (workspace === undefined) return c.body('/* unknown workspace */\n', 404, { ...ASSET_HEADERS, 'Content-Type': 'text/css; charset=utf-8' });
-    return c.body(themeCss(workspace), 200, { ...ASSET_HEADERS, 'Content-Type': 'text/css; charset=utf-8' });
+    return elsewhere(c, workspace, `${workspacePath(workspace.id)}/theme.css`, clientOf(c))
+      ?? c.body(themeCss(workspace), 200, { ...ASSET_HEADERS, 'Content-Type': 'text/css; charset=utf-8' });
   });
 
   app.get('/w/:workspace/logo', (c) => {
+    const workspace = current().config.workspaceById.get(c.req.param('workspace'));
     const logo = current().logos.get(c.req.param('workspace'));
-    if (logo === undefined) return failure(c, 404);
+    if (workspace === undefined || logo === undefined) return failure(c, 404);
+    const moved = elsewhere(c, workspace, `${workspacePath(workspace.id)}/logo`, clientOf(c));
+    if (moved) return moved;
     return c.body(new Uint8Array(logo.bytes), 200, {
       ...ASSET_HEADERS,
       'Content-Type': logo.type,

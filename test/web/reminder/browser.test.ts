@@ -1,7 +1,9 @@
 /**
  * The reminder page in a real browser (Debian's chromium driven by playwright-core, headless): mobile and desktop
  * viewports, screenshots saved under test-artifacts/, the "Pay now" link pointing at the workspace's payment URL,
- * readable without JavaScript, no CSP violation, and not one request leaving 127.0.0.1 while the page loads.
+ * readable without JavaScript, no CSP violation, and not one request leaving 127.0.0.1 while the page loads. The
+ * browser resolves the reminder hosts to 127.0.0.1 and nothing else at all, so pages are opened on their workspace's
+ * host, as subscribers open them; a link opened on another workspace's host sends the browser to its own.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -16,6 +18,9 @@ import { addSubscriber, days, linkPath, startReminderRadgate } from './helpers.j
 const ARTIFACTS = path.join(ROOT, 'test-artifacts');
 const MOBILE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const DESKTOP: BrowserContextOptions = { viewport: { width: 1280, height: 900 } };
+/** The example workspace's reminder_host, and the second workspace's (helpers.ts). */
+const HOST = 'pay.isp.example';
+const NORTH_HOST = 'pay.north.example';
 
 let t: TestRadgate;
 let browser: Browser;
@@ -28,7 +33,13 @@ beforeAll(async () => {
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      `--host-resolver-rules=MAP ${HOST} 127.0.0.1, MAP ${NORTH_HOST} 127.0.0.1, MAP * ~NOTFOUND`,
+      // In production the page is https:// behind the TLS proxy; here it is plain HTTP, treated as the secure
+      // origin it stands for (as 127.0.0.1 is), so headers such as Cross-Origin-Opener-Policy apply.
+      `--unsafely-treat-insecure-origin-as-secure=http://${HOST}:${t.radgate.ports.http}`,
+    ],
   });
 }, 120_000);
 
@@ -45,8 +56,8 @@ interface Visit {
   consoleErrors: string[];
 }
 
-/** Opens `pathname` on radgate's web listener, recording every request the browser makes. */
-async function visit(pathname: string, options: BrowserContextOptions): Promise<Visit> {
+/** Opens `pathname` on radgate's web listener under `host`, recording every request the browser makes. */
+async function visit(pathname: string, options: BrowserContextOptions, host = HOST): Promise<Visit> {
   const context = await browser.newContext(options);
   const requests: string[] = [];
   const consoleErrors: string[] = [];
@@ -55,13 +66,13 @@ async function visit(pathname: string, options: BrowserContextOptions): Promise<
   page.on('console', (message) => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
-  const response = await page.goto(`http://127.0.0.1:${t.radgate.ports.http}${pathname}`, { waitUntil: 'load' });
+  const response = await page.goto(`http://${host}:${t.radgate.ports.http}${pathname}`, { waitUntil: 'load' });
   return { page, context, status: response?.status(), requests, consoleErrors };
 }
 
 function expectLocalOnly(visit: Visit) {
   expect(visit.requests.length).toBeGreaterThanOrEqual(3); // page, stylesheet, theme (+ logo)
-  for (const url of visit.requests) expect(new URL(url).hostname, url).toBe('127.0.0.1');
+  for (const url of visit.requests) expect(new URL(url).hostname, url).toBe(HOST); // resolved to 127.0.0.1 only
 }
 
 const rgbToHex = (rgb: string) => {
@@ -143,6 +154,22 @@ describe('the reminder page in chromium', () => {
       expect(text).not.toContain(expired.accountNumber);
     } finally {
       await v.context.close();
+    }
+  }, 120_000);
+
+  it("a link opened on another workspace's host: the browser is sent to the link's own host, nothing renders there", async () => {
+    const pathname = await linkPath(t, expired);
+    const context = await browser.newContext(DESKTOP);
+    const requests: string[] = [];
+    context.on('request', (request) => requests.push(request.url()));
+    try {
+      const page = await context.newPage();
+      // https://pay.isp.example/ has no listener here (radgate sits behind a TLS proxy), so the navigation ends in a
+      // refused connection, after the redirect.
+      await page.goto(`http://${NORTH_HOST}:${t.radgate.ports.http}${pathname}`, { waitUntil: 'load' }).catch(() => undefined);
+      expect(requests).toEqual([`http://${NORTH_HOST}:${t.radgate.ports.http}${pathname}`, `https://${HOST}${pathname}`]);
+    } finally {
+      await context.close();
     }
   }, 120_000);
 });

@@ -1,8 +1,10 @@
 /**
  * The reminder pages over HTTP on radgate's web listener: content by status, security headers, the link bound to
  * the subscriber record (moved, deleted, account changed → 410 with no subscriber data), friendly failures with
- * the right status and a logged reason, rate limiting, assets, and the token never in the log.
+ * the right status and a logged reason, each workspace's pages only on its own reminder host, rate limiting,
+ * assets, and the token never in the log.
  */
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/db/client.js';
 import { createLogger } from '../../../src/log.js';
@@ -23,8 +25,11 @@ async function page(path: string) {
 
 const refusals = () => t.logs.filter((l) => l.msg === 'reminder link refused');
 
+/** A reverse proxy radgate trusts (server.yaml trusted_proxies); 127.0.0.x are all on the loopback interface. */
+const PROXY_IP = '127.0.0.9';
+
 beforeAll(async () => {
-  t = await startReminderRadgate();
+  t = await startReminderRadgate((text) => text.replace('  trusted_proxies: []', `  trusted_proxies: [${PROXY_IP}]`));
   port = t.radgate.ports.http;
 });
 
@@ -162,24 +167,127 @@ describe('a link bound to the subscriber record', () => {
   });
 });
 
+describe("each workspace's pages only on its own reminder host", () => {
+  /** A fresh link of an expired subscriber in `workspaceId`; the token is remembered for the log check. */
+  const link = async (workspaceId = 'default') => {
+    const row = await addSubscriber(t, { status: 'expired', workspaceId });
+    const path = await linkPath(t, row);
+    tokens.push(path.slice(3));
+    return { row, path };
+  };
+  const expectRedirect = (res: { status: number; headers: Record<string, unknown>; body: string }, location: string) => {
+    expect(res.status).toBe(302);
+    expect(res.headers['location']).toBe(location);
+    expect(res.headers['cache-control']).toBe('no-store');
+    // Nothing of either workspace or the subscriber is rendered on the wrong host.
+    expect(res.body).not.toMatch(/Example ISP|North Net|ACC-/);
+  };
+
+  it("another workspace's host → 302 no-store to the link's own host, same path; the wrong host is logged", async () => {
+    const { path } = await link();
+    expectRedirect(await get(port, path, { host: 'pay.north.example' }), `https://pay.isp.example${path}`);
+    expect(t.logs.some((l) => l.msg === 'reminder page requested on another host' && l.host === 'pay.north.example' && l.workspace === 'default')).toBe(true);
+    const north = await link('north');
+    expectRedirect(await get(port, north.path, { host: 'pay.isp.example' }), `https://pay.north.example${north.path}`);
+    const shown = await get(port, north.path, { host: 'pay.north.example' });
+    expect(shown.status).toBe(200);
+    expect(shown.body).toContain('<span class="isp">North Net</span>');
+    expect(shown.body).toContain(`<dd>${north.row.accountNumber}</dd>`);
+  });
+
+  it('the host compares without case, port or one trailing dot; any other host, an IP or a look-alike redirects', async () => {
+    const { path, row } = await link();
+    for (const host of ['pay.isp.example', 'PAY.Isp.Example', 'pay.isp.example.', 'pay.isp.example:8443', 'Pay.ISP.example.:443']) {
+      const res = await get(port, path, { host });
+      expect(res.status, host).toBe(200);
+      expect(res.body).toContain(`<dd>${row.accountNumber}</dd>`);
+    }
+    for (const host of [`127.0.0.1:${port}`, 'evil.example', 'pay.isp.example.evil.example', 'xpay.isp.example', 'pay.isp.example..', '[::1]:80']) {
+      expectRedirect(await get(port, path, { host }), `https://pay.isp.example${path}`);
+    }
+  });
+
+  it('no Host at all (HTTP/1.0 over the wire, or an in-process request) → redirect to the link\'s host', async () => {
+    const { path } = await link();
+    const raw = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => socket.write(`GET ${path} HTTP/1.0\r\n\r\n`));
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(raw).toMatch(/^HTTP\/1\.[01] 302 /);
+    expect(raw.split('\r\n').find((line) => /^location:/i.test(line))?.replace(/^location:\s*/i, '')).toBe(`https://pay.isp.example${path}`);
+    expect(raw).not.toMatch(/Example ISP|ACC-/);
+
+    const app = createReminderRoutes({ config: () => t.radgate.config, db: t.radgate.database.db, keys: t.radgate.linkKeys, log: createLogger({ level: 'silent' }) });
+    const res = await app.request(path);
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`https://pay.isp.example${path}`);
+    expect((await app.request(path, { headers: { host: 'pay.isp.example' } })).status).toBe(200);
+  });
+
+  it('X-Forwarded-Host counts only from a trusted proxy (its last entry); from anyone else the Host header does', async () => {
+    const { path } = await link();
+    // A client cannot talk its way onto another workspace's host, or off its own.
+    expectRedirect(await get(port, path, { host: 'pay.north.example', headers: { 'X-Forwarded-Host': 'pay.isp.example' } }), `https://pay.isp.example${path}`);
+    expect((await get(port, path, { host: 'pay.isp.example', headers: { 'X-Forwarded-Host': 'pay.north.example' } })).status).toBe(200);
+    // The TLS proxy in front of radgate forwards to 127.0.0.1 and says which host the browser asked for.
+    const viaProxy = (forwarded: string) =>
+      get(port, path, { host: `127.0.0.1:${port}`, localAddress: PROXY_IP, headers: { 'X-Forwarded-Host': forwarded } });
+    expect((await viaProxy('pay.isp.example')).status).toBe(200);
+    expect((await viaProxy('pay.north.example, pay.isp.example')).status).toBe(200);
+    expectRedirect(await viaProxy('pay.isp.example, pay.north.example'), `https://pay.isp.example${path}`);
+    expectRedirect(await viaProxy('pay.north.example'), `https://pay.isp.example${path}`);
+    // A trusted proxy without the header: its Host counts.
+    expectRedirect(await get(port, path, { host: `127.0.0.1:${port}`, localAddress: PROXY_IP }), `https://pay.isp.example${path}`);
+  });
+
+  it('an expired link on the wrong host redirects too (its branded page only on its host); an unverified token gets the neutral page anywhere', async () => {
+    const row = await addSubscriber(t, { status: 'expired' });
+    const old = await linkPath(t, row, { now: new Date(Date.now() - days(8)), lifetimeSeconds: 7 * 86400 });
+    tokens.push(old.slice(3));
+    expectRedirect(await get(port, old, { host: 'pay.north.example' }), `https://pay.isp.example${old}`);
+    const good = await linkPath(t, row);
+    const [h, p, s] = good.slice(3).split('.') as [string, string, string];
+    const tampered = await page(`/r/${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`);
+    expect(tampered.status).toBe(401);
+    const elsewhere = await get(port, `/r/${h}.${p}.${s.startsWith('A') ? 'B' : 'A'}${s.slice(1)}`, { host: 'pay.north.example' });
+    expect(elsewhere.status).toBe(401);
+    expect(elsewhere.body).not.toMatch(/Example ISP|North Net/);
+  });
+
+  it("/w/<workspace> and its theme and logo: only on that workspace's host, else 302 there", async () => {
+    expectRedirect(await get(port, '/w/north', { host: 'pay.isp.example' }), 'https://pay.north.example/w/north');
+    expectRedirect(await get(port, '/w/default', { host: 'pay.north.example' }), 'https://pay.isp.example/w/default');
+    expectRedirect(await get(port, '/w/default', { host: `127.0.0.1:${port}` }), 'https://pay.isp.example/w/default');
+    expectRedirect(await get(port, '/w/default/theme.css', { host: 'pay.north.example' }), 'https://pay.isp.example/w/default/theme.css');
+    expectRedirect(await get(port, '/w/default/logo', { host: 'pay.north.example' }), 'https://pay.isp.example/w/default/logo');
+    const north = await get(port, '/w/north', { host: 'PAY.NORTH.EXAMPLE.' });
+    expect(north.status).toBe(200);
+    expect(north.body).toContain('<span class="isp">North Net</span>');
+  });
+});
+
 describe('other routes', () => {
   it('serves the stylesheet, the workspace theme and the logo from radgate itself', async () => {
-    const css = await get(port, '/assets/reminder.css');
+    const css = await get(port, '/assets/reminder.css'); // shared by every workspace: any host
     expect(css.status).toBe(200);
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
     expect(css.body).toContain('.pay{');
-    const theme = await get(port, '/w/default/theme.css');
+    const theme = await get(port, '/w/default/theme.css', { host: 'pay.isp.example' });
     expect(theme.body).toBe(':root{--brand:#0b5394;--on-brand:#ffffff;--bg:#f3f4f6;--text:#1f2937}\n');
-    const logo = await get(port, '/w/default/logo');
+    const logo = await get(port, '/w/default/logo', { host: 'pay.isp.example' });
     expect(logo.status).toBe(200);
     expect(logo.headers['content-type']).toBe('image/svg+xml');
     expect(logo.headers['content-security-policy']).toContain('sandbox');
     expect(logo.body).toContain('<svg');
-    expect((await get(port, '/w/north/logo')).status).toBe(404);
+    expect((await get(port, '/w/north/logo', { host: 'pay.north.example' })).status).toBe(404);
   });
 
   it('the generic workspace page: /w/<id>, and / on the reminder host; unknown workspace → 404 page', async () => {
-    const byPath = await get(port, '/w/default');
+    const byPath = await get(port, '/w/default', { host: 'pay.isp.example' });
     expect(byPath.status).toBe(200);
     expect(byPath.body).toContain('Your internet access may be restricted');
     expect(byPath.body).toContain('Need help? Contact Example ISP');
@@ -187,7 +295,7 @@ describe('other routes', () => {
     expect(byHost.status).toBe(200);
     expect(byHost.body).toContain('<span class="isp">North Net</span>');
     expect((await get(port, '/', { host: 'unknown.example' })).status).toBe(404);
-    const unknown = await get(port, '/w/nowhere');
+    const unknown = await get(port, '/w/nowhere', { host: 'pay.isp.example' });
     expect(unknown.status).toBe(404);
     expect(unknown.body).toContain('Page not found');
   });
@@ -202,9 +310,10 @@ describe('other routes', () => {
     });
     // In-process requests have no socket: every one comes from the same (unknown) peer.
     const statuses = [];
-    for (let i = 0; i < 4; i++) statuses.push((await app.request('/w/default')).status);
+    const onHost = { headers: { host: 'pay.isp.example' } };
+    for (let i = 0; i < 4; i++) statuses.push((await app.request('/w/default', onHost)).status);
     expect(statuses).toEqual([200, 200, 200, 429]);
-    const limited = await app.request('/w/default');
+    const limited = await app.request('/w/default', onHost);
     expect(limited.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
     expect(await limited.text()).toContain('Please wait a moment');
   });
@@ -220,7 +329,7 @@ describe('other routes', () => {
     });
     const row = await addSubscriber(t, { status: 'expired' });
     const path = await linkPath(t, row);
-    const res = await app.request(path);
+    const res = await app.request(path, { headers: { host: 'pay.isp.example' } });
     expect(res.status).toBe(500);
     const body = await res.text();
     expect(body).toContain('Something went wrong on our side');

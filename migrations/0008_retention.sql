@@ -1,0 +1,2 @@
+CREATE INDEX "enforcement_jobs_finished" ON "enforcement_jobs" USING btree ("finished_at") WHERE "enforcement_jobs"."state" in ('done', 'failed');--> statement-breakpoint
+CREATE INDEX "subscriber_events_prunable" ON "subscriber_events" USING btree ("at") WHERE kind not in ('payment', 'void', 'paid_until');
