@@ -98,8 +98,9 @@ describe.skipIf(!process.env.DATABASE_URL)('connections cut under load (PostgreS
     const run = await flap(proxy, INSTALLED, 6);
     expect(run.stderr).toBe('');
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { committed: number; failed: number; afterwards: string };
+    const result = JSON.parse(run.stdout) as { committed: number; failed: number; afterwards: string; unhandled: string[] };
     expect(result.afterwards).toBe('ok');
+    expect(result.unhandled.filter((code) => code !== 'ECONNREFUSED')).toEqual([]);
     expect(result.failed).toBeGreaterThan(0); // the cuts did reach transactions in flight
     expect(result.committed).toBeGreaterThan(100);
   });
