@@ -36,7 +36,10 @@ export default defineConfig({
     // global setup builds dist/ once, and only when one of them is selected (test/README.md).
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, ...processTests] } },
-      { extends: true, test: { name: 'process', include: processTests, globalSetup: ['test/helpers/build.ts'] } },
+      // A process test starts the binary many times (each start opens the database and runs migrations: about a
+      // second on an idle machine, several under CI's load), so its budget is larger. It is a hang guard, not a
+      // speed check.
+      { extends: true, test: { name: 'process', include: processTests, globalSetup: ['test/helpers/build.ts'], testTimeout: 180_000 } },
     ],
   },
 });

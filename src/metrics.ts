@@ -18,6 +18,7 @@ export function rejectReasonLabel(reason: unknown): string {
   if (text.startsWith('no credentials')) return 'no-credentials';
   if (text.startsWith('no User-Name')) return 'no-user-name';
   if (/MS-CHAP|User-Password|LM-Response/.test(text)) return 'malformed-credentials';
+  if (text === 'EAP not supported') return 'eap-not-supported';
   return 'other';
 }
 

@@ -1,16 +1,17 @@
 /**
  * Access-Request (RFC 2865 §4.1): credentials first, then the subscriber's status decides the profile. A refusal
  * tells the subscriber the truth in Reply-Message ("suspended — contact …"), while "unknown user" and "wrong
- * password" share one message so the reply does not reveal which usernames exist. Rejects are delayed.
+ * password" share one message so the reply does not reveal which usernames exist. Rejects are delayed. radgate does
+ * not do EAP: an EAP-Message is refused with an EAP Failure (docs/radius-protocol.md §9).
  */
 import { randomBytes } from 'node:crypto';
 import { selectProfile } from '../profile/reply-profile.js';
 import type { Config, NasConfig } from '../config/index.js';
 import { authenticate, detectMethod } from '../radius/auth/authenticate.js';
-import { Code } from '../radius/codes.js';
+import { Attr, Code } from '../radius/codes.js';
 import type { ReplyAttribute } from '../radius/encode.js';
-import { stringAttribute, type RadiusRequest } from '../radius/packet.js';
-import type { Handler, HandlerResult } from '../radius/server.js';
+import { rawAttribute, stringAttribute, type RadiusRequest } from '../radius/packet.js';
+import type { Handler, HandlerDrop, HandlerResult } from '../radius/server.js';
 import type { SubscriberDirectory } from '../subscribers/directory.js';
 
 export interface AccessRequestDeps {
@@ -21,6 +22,11 @@ export interface AccessRequestDeps {
 }
 
 const BAD_CREDENTIALS = 'Invalid username or password';
+
+/** RFC 3748 §4.2: an EAP Failure (code 4, length 4) answering the peer's packet, whose Identifier it repeats. */
+function eapFailure(request: RadiusRequest): Buffer {
+  return Buffer.of(4, rawAttribute(request, Attr.EapMessage)?.[1] ?? 0, 0, 4);
+}
 
 /** crypto.randomBytes fetched 4 KB at a time: one call per 512 session tags instead of one each. */
 let tagRandom = Buffer.alloc(0);
@@ -37,7 +43,7 @@ function sessionTag(subscriberId: number): Buffer {
 }
 
 export function accessRequestHandler(deps: AccessRequestDeps): Handler<NasConfig> {
-  return (request: RadiusRequest, { client }): HandlerResult | undefined => {
+  return (request: RadiusRequest, { client }): HandlerResult | HandlerDrop => {
     const config = deps.config();
     const nas = client.data;
     const user = stringAttribute(request, 'User-Name');
@@ -50,8 +56,20 @@ export function accessRequestHandler(deps: AccessRequestDeps): Handler<NasConfig
       log: { ...log, outcome: 'reject', reason },
     });
 
-    // RFC 2865 §5.2/§5.3: both User-Password and CHAP-Password is an invalid request.
-    if (request.hasUserPassword && request.hasChapPassword) return undefined;
+    // RFC 2865 §5.2/§5.3, RFC 3579 §3.3 note 1: at most one of User-Password, CHAP-Password and EAP-Message.
+    if (Number(request.hasUserPassword) + Number(request.hasChapPassword) + Number(request.hasEapMessage) > 1) {
+      return { drop: 'conflicting-credentials' };
+    }
+    if (request.hasEapMessage) {
+      // RFC 3579 §3.1: a server without EAP answers Access-Reject; with an EAP Failure in it (§3.1, RFC 3748 §4.2)
+      // and no Reply-Message, which must not travel beside EAP-Message (§2.6.5).
+      return {
+        code: Code.AccessReject,
+        attributes: [{ name: 'EAP-Message', value: eapFailure(request) }],
+        delayMs: config.server.rejectDelaySeconds * 1000,
+        log: { ...log, outcome: 'reject', reason: 'EAP not supported' },
+      };
+    }
     if (!user) return reject('no User-Name', BAD_CREDENTIALS);
     const workspace = config.workspaceById.get(nas.workspace);
     if (!workspace) return reject(`workspace ${nas.workspace} not configured`, 'Service unavailable');

@@ -3,14 +3,15 @@
  * duplicate cache and will echo Proxy-State. This handler turns the packet into a session record (its text
  * normalised by one rule, docs/radius-protocol.md §16), waits until it is COMMITTED (group commit,
  * src/sessions/writer.ts) and only then answers; if it cannot be recorded it returns undefined — no
- * Accounting-Response — so the NAS retries (RFC 2866 §2, docs/radius-protocol.md §11).
+ * Accounting-Response — so the NAS retries (RFC 2866 §2, docs/radius-protocol.md §11). A packet without the status
+ * or session it must carry, or with a status type no RFC defines, is dropped and counted (§17).
  */
 import { DEFAULTS, type Config, type NasConfig } from '../config/index.js';
 import { normaliseAddress } from '../radius/clients.js';
 import { attributeText, type TextForm } from '../radius/attribute-text.js';
 import { Attr, Code } from '../radius/codes.js';
 import { rawAttribute, stringAttribute, type RadiusRequest } from '../radius/packet.js';
-import type { Handler, HandlerResult } from '../radius/server.js';
+import type { Handler, HandlerOutcome } from '../radius/server.js';
 import type { SessionStatus } from '../sessions/store.js';
 import type { AccountingRecord } from '../sessions/writer.js';
 import type { SubscriberDirectory } from '../subscribers/directory.js';
@@ -24,6 +25,20 @@ export interface AccountingRequestDeps {
   onTextNormalised?: (attribute: string) => void;
   clock?: () => number;
 }
+
+/**
+ * Acct-Status-Type values defined but of no use to radgate, by their dictionary names: RFC 2867 §4.1 tunnel
+ * accounting (9–14) and Failed (15, RFC 2866 §5.1). They are acknowledged, so the NAS stops retrying, and not kept.
+ */
+const UNUSED_STATUS_TYPES: ReadonlySet<string> = new Set([
+  'Tunnel-Start',
+  'Tunnel-Stop',
+  'Tunnel-Reject',
+  'Tunnel-Link-Start',
+  'Tunnel-Link-Stop',
+  'Tunnel-Link-Reject',
+  'Failed',
+]);
 
 /** Acct-Delay-Time beyond a week is a broken NAS clock, not a delay. */
 const MAX_DELAY_SECONDS = 7 * 24 * 3600;
@@ -91,7 +106,7 @@ function terminateCause(request: RadiusRequest): string | null {
 
 export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<NasConfig> {
   const clock = deps.clock ?? Date.now;
-  return async (request, context): Promise<HandlerResult | undefined> => {
+  return async (request, context): Promise<HandlerOutcome> => {
     const { client, source } = context;
     const nas = client.data;
     const status = request.attributes['Acct-Status-Type'];
@@ -105,6 +120,10 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
     const eventAt = new Date(now - delay * 1000);
     const nasAddress = normaliseAddress(source.address);
 
+    // RFC 2866 §5.13: exactly one Acct-Status-Type. The codec names every value RFC 2866 §5.1 and RFC 2867 §4.1
+    // define; a bare number is a value none defines, an array two statuses at once: either way, not recordable.
+    if (status === undefined) return { drop: 'missing-acct-status-type' };
+    if (typeof status !== 'string') return { drop: 'unknown-acct-status-type' };
     let record: AccountingRecord;
     switch (status) {
       case 'Accounting-On':
@@ -116,10 +135,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
       case 'Interim-Update':
       case 'Stop': {
         // RFC 2866 §5.5: Acct-Session-Id MUST be present; without it there is no session to record.
-        if (!acctSessionId) {
-          context.log.warn(log, 'Accounting-Request without Acct-Session-Id dropped');
-          return undefined;
-        }
+        if (!acctSessionId) return { drop: 'missing-acct-session-id' };
         const config = deps.config();
         const tag = text.Class ?? '';
         const fromClass = classSubscriberId(tag);
@@ -160,7 +176,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
         break;
       }
       default:
-        // Other types (e.g. 15 Failed) carry nothing radgate keeps: acknowledge so the NAS stops retrying.
+        if (!UNUSED_STATUS_TYPES.has(status)) return { drop: 'unknown-acct-status-type' }; // named, but by no accounting RFC
         return { code: Code.AccountingResponse, attributes: [], log: { ...log, outcome: 'ignored' } };
     }
     // Durability first: no reply unless committed.

@@ -33,7 +33,7 @@ export const CODE_NAMES: Readonly<Record<number, string>> = {
   45: 'CoA-NAK',
 };
 
-/** Top-level attribute types the wire layer itself must know (RFC 2865 §5, RFC 3579 §3.2, RFC 5176 §3.5). */
+/** Top-level attribute types the wire layer itself must know (RFC 2865 §5, RFC 3579 §3.1–§3.2, RFC 5176 §3.5). */
 export const Attr = {
   UserName: 1,
   UserPassword: 2,
@@ -42,6 +42,7 @@ export const Attr = {
   VendorSpecific: 26,
   ProxyState: 33,
   ChapChallenge: 60,
+  EapMessage: 79,
   MessageAuthenticator: 80,
   ErrorCause: 101,
 } as const;

@@ -1,7 +1,8 @@
 /**
  * Duplicate detection (RFC 5080 §2.2.2). Key: source address, source port, Identifier. A retransmission (same key,
  * same Request Authenticator) of a request already answered gets the cached reply byte for byte; one still in
- * progress is dropped; the same key with a new authenticator is a new request. Entries live `windowMs`.
+ * progress is dropped; the same key with a new authenticator is a new request. Entries live `windowMs`: each request
+ * drops the expired ones, and so does `sweep`, which the server calls on a timer so that memory falls after a burst.
  */
 import { timingSafeEqual } from 'node:crypto';
 
@@ -63,6 +64,11 @@ export class DuplicateCache {
   /** Forget a request that got no reply (dropped), so a retransmission is processed afresh. */
   forget(key: string): void {
     this.entries.delete(key);
+  }
+
+  /** Drop every entry whose window has passed (the oldest first; stops at the first one still live). */
+  sweep(): void {
+    this.expire(this.now());
   }
 
   get size(): number {

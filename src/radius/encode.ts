@@ -136,12 +136,20 @@ function packetBuffer(length: number): Buffer {
   return packet;
 }
 
+/** A packet that would exceed 4096 bytes (RFC 2865 §3): it is not sent rather than cut (docs/radius-protocol.md §7). */
+export class PacketTooLargeError extends RangeError {
+  constructor(readonly length: number) {
+    super(`packet of ${length} bytes exceeds ${MAX_PACKET_LENGTH}`);
+    this.name = 'PacketTooLargeError';
+  }
+}
+
 /** Header (authenticator left for the signer), optional zeroed Message-Authenticator first, then `parts`. */
 function assemble(code: number, identifier: number, messageAuthenticator: boolean, parts: Buffer[]): Buffer {
   if (CODE_NAMES[code] === undefined) throw new Error(`no RADIUS code ${code}`);
   let length = HEADER_LENGTH + (messageAuthenticator ? MA_ATTRIBUTE.length : 0);
   for (const part of parts) length += part.length;
-  if (length > MAX_PACKET_LENGTH) throw new RangeError(`packet of ${length} bytes exceeds ${MAX_PACKET_LENGTH}`);
+  if (length > MAX_PACKET_LENGTH) throw new PacketTooLargeError(length);
   const packet = packetBuffer(length);
   packet[0] = code;
   packet[1] = identifier;

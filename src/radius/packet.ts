@@ -18,6 +18,8 @@ export interface Frame {
   proxyStates: Buffer[];
   hasUserPassword: boolean;
   hasChapPassword: boolean;
+  /** At least one EAP-Message (RFC 3579 §3.1). */
+  hasEapMessage: boolean;
 }
 
 export type FrameResult = { ok: true; frame: Frame } | { ok: false; reason: string };
@@ -36,6 +38,7 @@ export function parseFrame(datagram: Buffer): FrameResult {
   const proxyStates: Buffer[] = [];
   let hasUserPassword = false;
   let hasChapPassword = false;
+  let hasEapMessage = false;
   for (let offset = HEADER_LENGTH; offset < length; ) {
     if (offset + 2 > length) return { ok: false, reason: 'attribute header overruns packet' };
     const type = packet[offset]!;
@@ -57,6 +60,9 @@ export function parseFrame(datagram: Buffer): FrameResult {
       case Attr.ChapPassword:
         hasChapPassword = true;
         break;
+      case Attr.EapMessage:
+        hasEapMessage = true;
+        break;
       case Attr.VendorSpecific:
         if (!validVendorSpecific(packet, offset, attrLength)) return { ok: false, reason: 'malformed Vendor-Specific' };
         break;
@@ -74,6 +80,7 @@ export function parseFrame(datagram: Buffer): FrameResult {
       proxyStates,
       hasUserPassword,
       hasChapPassword,
+      hasEapMessage,
     },
   };
 }
@@ -117,6 +124,7 @@ export function decodeAttributes(frame: Frame): RadiusRequest {
     proxyStates: frame.proxyStates,
     hasUserPassword: frame.hasUserPassword,
     hasChapPassword: frame.hasChapPassword,
+    hasEapMessage: frame.hasEapMessage,
     attributes,
     vendor: vendor ?? {},
     rawAttributes: decoded.raw_attributes,

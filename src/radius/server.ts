@@ -1,18 +1,20 @@
 /**
  * The UDP server: datagram → client lookup → framing → authenticity → duplicate cache → decode → handler → reply.
  * (docs/lifecycle.md draws it.) It knows nothing of subscribers or billing: handlers decide, it enforces the wire
- * rules of docs/radius-protocol.md §2–§7. Every drop is counted by reason.
+ * rules of docs/radius-protocol.md §2–§7. Every drop is counted by reason (the table in docs/radius-protocol.md §17);
+ * error lines are bounded: code and message, one a minute per kind (src/log-limit.ts).
  */
 import dgram, { type RemoteInfo, type Socket } from 'node:dgram';
 import dns from 'node:dns';
 import { isIP, isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { RateLimitedLog } from '../log-limit.js';
 import type { Logger } from '../log.js';
 import { verifyHashedRequestAuthenticator, verifyMessageAuthenticator, ZERO16 } from './authenticator.js';
 import type { Client, ClientRegistry } from './clients.js';
 import { Code } from './codes.js';
 import { DuplicateCache } from './dedupe.js';
-import { encodeResponse, type ReplyAttribute } from './encode.js';
+import { encodeResponse, PacketTooLargeError, type ReplyAttribute } from './encode.js';
 import { decodeAttributes, parseFrame, type Frame, type RadiusRequest } from './packet.js';
 
 export type Port = 'auth' | 'acct';
@@ -43,7 +45,7 @@ export interface RequestContext<T> {
 /** What a handler sees of its request context: not the socket or the cache key, which are the server's. */
 export type HandlerContext<T> = Pick<RequestContext<T>, 'client' | 'port' | 'source' | 'frame' | 'receivedAt' | 'log'>;
 
-/** What a handler decides. `undefined` means: send nothing (the NAS will retry). */
+/** The reply a handler decides (the other outcomes are in `HandlerOutcome`). */
 export interface HandlerResult {
   code: number;
   attributes: ReplyAttribute[];
@@ -53,10 +55,15 @@ export interface HandlerResult {
   log: Record<string, unknown>;
 }
 
-export type Handler<T> = (
-  request: RadiusRequest,
-  context: HandlerContext<T>,
-) => HandlerResult | undefined | Promise<HandlerResult | undefined>;
+/** A request the handler found invalid by its RFC: sent nothing, counted under `drop` (docs/radius-protocol.md §17). */
+export interface HandlerDrop {
+  drop: InvalidRequestReason;
+}
+
+/** A reply; a drop of an invalid request; or `undefined`: it could not be answered (not recorded), the NAS retries. */
+export type HandlerOutcome = HandlerResult | HandlerDrop | undefined;
+
+export type Handler<T> = (request: RadiusRequest, context: HandlerContext<T>) => HandlerOutcome | Promise<HandlerOutcome>;
 
 export type DropReason =
   | 'unknown-client'
@@ -66,10 +73,22 @@ export type DropReason =
   | 'bad-message-authenticator'
   | 'missing-message-authenticator'
   | 'proxy-state-without-message-authenticator'
+  | 'eap-without-message-authenticator'
   | 'duplicate-in-progress'
   | 'no-handler'
+  | 'conflicting-credentials'
+  | 'missing-acct-session-id'
+  | 'missing-acct-status-type'
+  | 'unknown-acct-status-type'
   | 'handler-declined'
-  | 'handler-error';
+  | 'handler-error'
+  | 'reply-too-large';
+
+/** The drop reasons a handler decides (the rest are the server's own). */
+export type InvalidRequestReason = Extract<
+  DropReason,
+  'conflicting-credentials' | 'missing-acct-session-id' | 'missing-acct-status-type' | 'unknown-acct-status-type'
+>;
 
 export interface ServerStats {
   received: number;
@@ -94,7 +113,12 @@ export interface RadiusServerOptions<T> {
   handlers: Partial<Record<number, Handler<T>>>;
   duplicateWindowMs: number;
   log: Logger;
+  /** Wall clock in ms for the duplicate cache and the error-log rate limit. Default Date.now. */
+  now?: () => number;
 }
+
+/** How often expired duplicate-cache entries are swept (at most; a shorter window sweeps every window). */
+const SWEEP_INTERVAL_MS = 1000;
 
 /**
  * Replies go to the address a datagram came from, always an IP literal: answer the socket's address lookup at once
@@ -146,6 +170,8 @@ export function screenRequest(port: Port, client: Client<unknown>, frame: Frame)
           ? undefined
           : 'bad-message-authenticator';
       }
+      // RFC 3579 §3.1: an Access-Request with EAP-Message but no Message-Authenticator is silently discarded.
+      if (frame.hasEapMessage) return 'eap-without-message-authenticator';
       if (requiresMa(client)) return 'missing-message-authenticator';
       if (frame.proxyStates.length > 0 && limitsProxyState(client)) return 'proxy-state-without-message-authenticator';
       return undefined;
@@ -180,30 +206,49 @@ export class RadiusServer<T> {
       'bad-message-authenticator': 0,
       'missing-message-authenticator': 0,
       'proxy-state-without-message-authenticator': 0,
+      'eap-without-message-authenticator': 0,
       'duplicate-in-progress': 0,
       'no-handler': 0,
+      'conflicting-credentials': 0,
+      'missing-acct-session-id': 0,
+      'missing-acct-status-type': 0,
+      'unknown-acct-status-type': 0,
       'handler-declined': 0,
       'handler-error': 0,
+      'reply-too-large': 0,
     },
   };
   private readonly sockets: Partial<Record<Port, Socket>> = {};
   private readonly dedupe: DuplicateCache;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Error lines: code and message only, at most one a minute per kind, the next one counting the rest. */
+  private readonly errors: RateLimitedLog;
+  private sweeper: NodeJS.Timeout | undefined;
   private lastUnknownLog = 0;
 
   constructor(private readonly options: RadiusServerOptions<T>) {
-    this.dedupe = new DuplicateCache(options.duplicateWindowMs);
+    this.dedupe = new DuplicateCache(options.duplicateWindowMs, options.now);
+    this.errors = new RateLimitedLog(options.log, { now: options.now });
   }
 
   async start(): Promise<{ auth: number; acct: number }> {
     const auth = await this.bind('auth', this.options.authPort);
     const acct = await this.bind('acct', this.options.acctPort);
+    // Expired entries leave on a timer too, so memory falls after a burst even when no request follows.
+    this.sweeper = setInterval(() => this.dedupe.sweep(), Math.min(SWEEP_INTERVAL_MS, this.options.duplicateWindowMs));
+    this.sweeper.unref();
     return { auth, acct };
+  }
+
+  /** Requests the duplicate cache holds now (answered or in progress, within their window). */
+  get duplicateCacheSize(): number {
+    return this.dedupe.size;
   }
 
   /** Stop receiving; wait for in-flight requests and delayed replies to be sent. */
   async stop(): Promise<void> {
+    clearInterval(this.sweeper);
     const closing = Object.values(this.sockets).map(
       (socket) =>
         new Promise<void>((resolve) => {
@@ -222,7 +267,7 @@ export class RadiusServer<T> {
     const socket = dgram.createSocket({ type: isIPv6(this.options.bind) ? 'udp6' : 'udp4', recvBufferSize: 4 << 20, lookup: literalLookup });
     this.sockets[port] = socket;
     socket.on('message', (msg, rinfo) => this.receive(port, socket, msg, rinfo));
-    socket.on('error', (err) => this.options.log.error({ err, port }, 'RADIUS socket error'));
+    socket.on('error', (err) => this.errors.error(`socket-error|${port}`, err, 'RADIUS socket error', { port }));
     return new Promise((resolve, reject) => {
       socket.once('error', reject);
       socket.bind(portNumber, this.options.bind, () => {
@@ -324,15 +369,20 @@ export class RadiusServer<T> {
   private handlerFailed(err: unknown, context: RequestContext<T>): void {
     this.dedupe.forget(context.key);
     this.countDrop('handler-error', context.client.name);
-    context.log.error({ err }, 'handler failed; no reply sent');
+    // One line a minute per request code, bound to the request that logged it; the next one counts the rest.
+    this.errors.error(`handler-failed|${context.frame.code}`, err, 'handler failed; no reply sent', requestFields(context));
   }
 
-  private answer(context: RequestContext<T>, result: HandlerResult | undefined): void {
+  private answer(context: RequestContext<T>, result: HandlerOutcome): void {
     const { client, frame } = context;
     if (!result) {
       this.dedupe.forget(context.key);
       this.countDrop('handler-declined', client.name);
       return;
+    }
+    if ('drop' in result) {
+      this.dedupe.forget(context.key);
+      return this.drop(result.drop, requestFields(context));
     }
     let reply: Buffer;
     try {
@@ -345,8 +395,16 @@ export class RadiusServer<T> {
       });
     } catch (err) {
       this.dedupe.forget(context.key);
-      this.countDrop('handler-error', client.name);
-      this.options.log.error({ err, nas: client.name, ...result.log }, 'reply could not be encoded; no reply sent');
+      if (err instanceof PacketTooLargeError) {
+        // RFC 2865 §3: at most 4096 bytes; the request's Proxy-States are echoed in full (§5.33) or not at all.
+        this.countDrop('reply-too-large', client.name);
+        const fields = { ...requestFields(context), proxyStates: frame.proxyStates.length };
+        this.errors.warn('reply-too-large', err, 'reply too large; no reply sent', fields);
+      } else {
+        this.countDrop('handler-error', client.name);
+        const fields = { ...result.log, ...requestFields(context) };
+        this.errors.error(`reply-unencodable|${frame.code}`, err, 'reply could not be encoded; no reply sent', fields);
+      }
       return;
     }
     const latencyMs = performance.now() - context.receivedAt;
@@ -371,6 +429,11 @@ export class RadiusServer<T> {
     this.stats.replied++;
     context.socket.send(reply, context.source.port, context.source.address);
   }
+}
+
+/** What a bounded error line says about the request it came from. */
+function requestFields({ client, frame, source }: RequestContext<unknown>): Record<string, unknown> {
+  return { nas: client.name, id: frame.identifier, code: frame.code, source: `${source.address}:${source.port}` };
 }
 
 /**

@@ -325,6 +325,23 @@ tests:
         alertname: RadgateDown
         exp_alerts:
           - exp_labels: { severity: critical, instance: "a:9812", job: radgate }
+  - interval: 1m
+    input_series:
+      - series: 'radgate_accounting_records_rejected_total{instance="a:9812",job="radgate",sqlstate="22021"}'
+        values: '0x10 1x40'
+      - series: 'radgate_accounting_records_rejected_total{instance="b:9812",job="radgate",sqlstate="22021"}'
+        values: '0x50'
+    alert_rule_test:
+      - eval_time: 5m
+        alertname: RadgateAccountingRecordsRejected
+        exp_alerts: []
+      - eval_time: 15m
+        alertname: RadgateAccountingRecordsRejected
+        exp_alerts:
+          - exp_labels: { severity: warning, sqlstate: "22021" }
+      - eval_time: 45m
+        alertname: RadgateAccountingRecordsRejected
+        exp_alerts: []
 `;
 
 // ---- tests ----------------------------------------------------------------------------------------------------

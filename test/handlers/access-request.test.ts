@@ -14,7 +14,7 @@ import { Code } from '../../src/radius/codes.js';
 import { VENDOR_MICROSOFT } from '../../src/radius/dictionary.js';
 import type { ReplyAttribute } from '../../src/radius/encode.js';
 import { decodeAttributes, parseFrame } from '../../src/radius/packet.js';
-import type { HandlerContext, HandlerResult } from '../../src/radius/server.js';
+import type { HandlerContext, HandlerOutcome, HandlerResult } from '../../src/radius/server.js';
 import type { AuthSubscriber } from '../../src/subscribers/directory.js';
 import { EXAMPLE_CONFIG } from '../helpers/config.js';
 import { accessRequest, attr, hide } from '../helpers/udp.js';
@@ -74,8 +74,8 @@ beforeAll(async () => {
   subscriber(10, 'wanda', { workspaceId: 'elsewhere' });
 });
 
-/** Frame and decode a datagram as the server does, then hand it to the handler. */
-function handle(packet: Buffer, nasData: NasConfig = nas): HandlerResult | undefined {
+/** Frame and decode a datagram as the server does, then hand it to the handler: a reply, or a drop and its reason. */
+function outcome(packet: Buffer, nasData: NasConfig = nas): HandlerOutcome {
   const parsed = parseFrame(packet);
   if (!parsed.ok) throw new Error(parsed.reason);
   const context: HandlerContext<NasConfig> = {
@@ -88,6 +88,13 @@ function handle(packet: Buffer, nasData: NasConfig = nas): HandlerResult | undef
   };
   const result = accessRequestHandler(deps)(decodeAttributes(parsed.frame), context);
   if (result instanceof Promise) throw new Error('the Access-Request handler answers synchronously');
+  return result;
+}
+
+/** The reply the handler decides (a test of a drop uses `outcome`). */
+function handle(packet: Buffer, nasData: NasConfig = nas): HandlerResult | undefined {
+  const result = outcome(packet, nasData);
+  if (result && 'drop' in result) throw new Error(`dropped as ${result.drop}`);
   return result;
 }
 
@@ -208,8 +215,8 @@ describe('credentials', () => {
     expect(pairs(wrong!.attributes)[1]).toEqual(['Reply-Message', BAD_CREDENTIALS]);
   });
 
-  it('both User-Password and CHAP-Password (RFC 2865 §5.2, §5.3): no reply at all', () => {
-    expect(handle(pap('alice', 'alice-pw', [attr(3, Buffer.alloc(17))]))).toBeUndefined();
+  it('both User-Password and CHAP-Password (RFC 2865 §5.2, §5.3): dropped as conflicting-credentials', () => {
+    expect(outcome(pap('alice', 'alice-pw', [attr(3, Buffer.alloc(17))]))).toEqual({ drop: 'conflicting-credentials' });
   });
 
   it('no credentials at all: the shared message', () => {
@@ -217,6 +224,31 @@ describe('credentials', () => {
     expect(result?.code).toBe(Code.AccessReject);
     expect(pairs(result!.attributes)).toEqual([['Reply-Message', BAD_CREDENTIALS]]);
     expect(result?.log).toMatchObject({ method: undefined, reason: 'no credentials (User-Password, CHAP-Password or MS-CHAP)' });
+  });
+});
+
+describe('EAP: radgate does not do it (RFC 3579)', () => {
+  /** EAP-Message (79) carrying an EAP-Response/Identity (RFC 3748 §5.1) with the given Identifier. */
+  const eapIdentity = (identifier: number) => attr(79, Buffer.from([2, identifier, 0, 10, 1, ...Buffer.from('alice')]));
+
+  it('EAP-Message: Access-Reject with EAP-Failure for the peer’s Identifier and no Reply-Message (§3.1, §2.6.5)', () => {
+    const result = handle(accessRequest({ secret: nas.secret, attributes: [attr(1, 'alice'), eapIdentity(0x2b)] }).packet);
+    expect(result?.code).toBe(Code.AccessReject);
+    // RFC 3748 §4.2: EAP Failure = code 4, the Identifier of the Response it answers, length 4.
+    expect(pairs(result!.attributes)).toEqual([['EAP-Message', Buffer.from([4, 0x2b, 0, 4])]]);
+    expect(result?.delayMs).toBe(config.server.rejectDelaySeconds * 1000);
+    expect(result?.log).toMatchObject({ outcome: 'reject', reason: 'EAP not supported' });
+  });
+
+  it('an unknown user is refused the same way: EAP is refused before any subscriber is looked up', () => {
+    const result = handle(accessRequest({ secret: nas.secret, attributes: [attr(1, 'nobody'), eapIdentity(1)] }).packet);
+    expect(pairs(result!.attributes)).toEqual([['EAP-Message', Buffer.from([4, 1, 0, 4])]]);
+  });
+
+  it('EAP-Message beside User-Password or CHAP-Password (RFC 3579 §3.3 note 1): dropped, never accepted', () => {
+    expect(outcome(pap('alice', 'alice-pw', [eapIdentity(2)]))).toEqual({ drop: 'conflicting-credentials' });
+    const chapAndEap = accessRequest({ secret: nas.secret, attributes: [attr(1, 'alice'), attr(3, Buffer.alloc(17)), eapIdentity(3)] });
+    expect(outcome(chapAndEap.packet)).toEqual({ drop: 'conflicting-credentials' });
   });
 });
 

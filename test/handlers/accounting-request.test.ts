@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpenSessionByIp } from '../../src/sessions/store.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
-import { UdpPeer, replyAttributes, verifyReply } from '../helpers/udp.js';
+import { accountingRequest, attr, UdpPeer, replyAttributes, verifyReply } from '../helpers/udp.js';
 import { addSubscribers } from '../helpers/subscribers.js';
 import { accountingPacket, acct, allSessions, login } from '../sessions/helpers.js';
 
@@ -282,9 +282,12 @@ describe('the wire', () => {
 
   it('no Acct-Session-Id: dropped (nothing to record); a wrong secret: dropped; Failed: acknowledged, nothing kept', async () => {
     const count = (await allSessions(db())).length;
+    const dropped = t.radgate.radius.stats.dropped;
+    const missingSession = dropped['missing-acct-session-id'];
     const peer = await new UdpPeer().open();
     try {
       expect(await peer.request(accountingPacket(50, { 'User-Name': 'bob', 'Acct-Status-Type': 1 }), acctPort, 1500)).toBeUndefined();
+      expect(dropped['missing-acct-session-id']).toBe(missingSession + 1);
       expect(await peer.request(accountingPacket(51, { 'User-Name': 'bob', 'Acct-Session-Id': 'f1', 'Acct-Status-Type': 1 }, 'wrong'), acctPort, 1500)).toBeUndefined();
       const failed = await peer.request(accountingPacket(52, { 'User-Name': 'bob', 'Acct-Session-Id': 'f2', 'Acct-Status-Type': 15 }), acctPort, 5000);
       expect(failed?.[0]).toBe(5);
@@ -292,5 +295,44 @@ describe('the wire', () => {
       peer.close();
     }
     expect(await allSessions(db())).toHaveLength(count);
+  });
+
+  it('Acct-Status-Type (RFC 2866 §5.1): missing or unknown dropped and counted; defined but unused acknowledged as ignored', async () => {
+    const count = (await allSessions(db())).length;
+    const dropped = t.radgate.radius.stats.dropped;
+    const ignored = async () => {
+      const { values } = await t.radgate.metrics.requests.get();
+      return values.find((v) => v.labels.code === 'Accounting-Request' && v.labels.outcome === 'ignored')?.value ?? 0;
+    };
+    const before = { missing: dropped['missing-acct-status-type'], unknown: dropped['unknown-acct-status-type'], ignored: await ignored() };
+    const status = (value: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32BE(value);
+      return attr(40, b);
+    };
+    const request = (id: number, ...statuses: Buffer[]) =>
+      accountingRequest({ id, secret: 'testing123', attributes: [attr(1, 'bob'), attr(44, `g${id}`), ...statuses] });
+    const peer = await new UdpPeer().open();
+    try {
+      // RFC 2866 §5.13: exactly one Acct-Status-Type. None: nothing says what the record is.
+      expect(await peer.request(request(60), acctPort, 1500)).toBeUndefined();
+      expect(dropped['missing-acct-status-type']).toBe(before.missing + 1);
+      // Values RFC 2866 §5.1 does not define, and two values at once: which status it is, is unknown.
+      expect(await peer.request(request(61, status(4)), acctPort, 1500)).toBeUndefined();
+      expect(await peer.request(request(62, status(16)), acctPort, 1500)).toBeUndefined();
+      expect(await peer.request(request(63, status(1), status(2)), acctPort, 1500)).toBeUndefined();
+      expect(dropped['unknown-acct-status-type']).toBe(before.unknown + 3);
+      // Tunnel-Start (RFC 2867 §4.1) and Failed (15): defined, of no use to radgate, acknowledged so the NAS stops.
+      for (const [id, value] of [[64, 9], [65, 14], [66, 15]] as const) {
+        expect((await peer.request(request(id, status(value)), acctPort, 5000))?.[0]).toBe(5);
+      }
+    } finally {
+      peer.close();
+    }
+    expect(await allSessions(db())).toHaveLength(count);
+    const metrics = await t.radgate.metrics.registry.getSingleMetricAsString('radgate_radius_dropped_total');
+    expect(metrics).toContain('radgate_radius_dropped_total{nas="local",reason="missing-acct-status-type"} 1');
+    expect(metrics).toContain('radgate_radius_dropped_total{nas="local",reason="unknown-acct-status-type"} 3');
+    expect(await ignored()).toBe(before.ignored + 3);
   });
 });

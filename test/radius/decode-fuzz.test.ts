@@ -25,7 +25,7 @@ import { ClientRegistry, type Client } from '../../src/radius/clients.js';
 import { Code } from '../../src/radius/codes.js';
 import { encodeResponse, makeSecret } from '../../src/radius/encode.js';
 import { decodeAttributes, parseFrame, type RadiusRequest } from '../../src/radius/packet.js';
-import { screenRequest, type HandlerContext, type HandlerResult, type Port } from '../../src/radius/server.js';
+import { screenRequest, type HandlerContext, type HandlerOutcome, type Port } from '../../src/radius/server.js';
 import type { AccountingRecord } from '../../src/sessions/writer.js';
 import type { AuthSubscriber } from '../../src/subscribers/directory.js';
 import { EXAMPLE_CONFIG } from '../helpers/config.js';
@@ -154,9 +154,11 @@ function authenticOracle(p: Buffer, port: Port, client: Client<NasConfig>): bool
   const secret = client.secret.bytes;
   let ma = -1;
   let proxied = false;
+  let eap = false;
   for (const [type, value] of attributesOf(p)) {
     if (type === 80) ma = value.byteOffset - p.byteOffset;
     if (type === 33) proxied = true;
+    if (type === 79) eap = true;
   }
   if (code === 4) {
     if (!requestAuthenticatorValid(p, secret)) return false;
@@ -164,6 +166,7 @@ function authenticOracle(p: Buffer, port: Port, client: Client<NasConfig>): bool
   }
   if (ma >= 0) return messageAuthenticatorValid(p, ma, secret, p.subarray(4, 20));
   if (code === 12) return false;
+  if (eap) return false; // RFC 3579 §3.1: EAP-Message needs Message-Authenticator
   const strict = client.requireMessageAuthenticator === 'yes';
   return !strict && !(proxied && client.limitProxyState === 'yes');
 }
@@ -314,7 +317,7 @@ describe(`decoder fuzz: ${DATAGRAMS} datagrams, seed ${SEED}`, () => {
 
         // The handler for the code: must neither throw nor reject (the server would count a handler-error).
         const context: HandlerContext<NasConfig> = { client, port, source: { address: client.address, port: 1812 }, frame, receivedAt: 0, log };
-        let result: HandlerResult | undefined;
+        let result: HandlerOutcome;
         try {
           result = await handlers[frame.code]!(request, context);
         } catch (err) {
@@ -328,7 +331,7 @@ describe(`decoder fuzz: ${DATAGRAMS} datagrams, seed ${SEED}`, () => {
           if (record.kind === 'session' && record.update.acctSessionId.startsWith('0x')) counts.hexSessionIds++;
           for (const problem of storedTextProblems(record, frame.packet)) fail(problem);
         }
-        if (!result) continue;
+        if (!result || 'drop' in result) continue;
         if (result.code === Code.AccessAccept && frame.code === Code.AccessRequest) counts.accepts++;
 
         // The reply: encodes, frames, echoes every Proxy-State in order, verifies (RFC 2865 §3, §5.33; RFC 3579 §3.2).

@@ -1,6 +1,7 @@
 /**
  * The duplicate cache (RFC 5080 §2.2.2) on its own, with a hand-driven clock: new → in progress → answered, the
- * cached reply returned as the same bytes, a new Request Authenticator starting afresh, forgetting, expiry.
+ * cached reply returned as the same bytes, a new Request Authenticator starting afresh, forgetting, expiry (on the
+ * next request and by sweep).
  */
 import { describe, expect, it } from 'vitest';
 import { DuplicateCache } from '../../src/radius/dedupe.js';
@@ -87,5 +88,20 @@ describe('DuplicateCache', () => {
     expect(dedupe.size).toBe(3);
     expect(dedupe.check(DuplicateCache.key('10.0.0.1', 1, 3), A1)).toEqual({ kind: 'in-progress' });
     expect(dedupe.check(DuplicateCache.key('10.0.0.1', 1, 0), A1)).toEqual({ kind: 'new' });
+  });
+
+  it('sweep expires entries without a request arriving (the server calls it on a timer)', () => {
+    const { clock, dedupe } = cache(1000);
+    for (let id = 0; id < 5; id++) {
+      clock.now = id * 100;
+      dedupe.check(DuplicateCache.key('10.0.0.1', 1, id), A1);
+      dedupe.complete(DuplicateCache.key('10.0.0.1', 1, id), Buffer.from('reply'));
+    }
+    clock.now = 1250;
+    dedupe.sweep();
+    expect(dedupe.size).toBe(2);
+    clock.now = 1400;
+    dedupe.sweep();
+    expect(dedupe.size).toBe(0);
   });
 });

@@ -1,10 +1,12 @@
 /**
  * `RadiusServer` in-process: fake handlers, sockets on port 0 bound to 127.0.0.1, real UDP datagrams built by hand
  * (test/helpers/udp.ts, independent of src/). No database, no config files, no dist/. What it pins: dispatch by
- * code and port, silent drops and their counters (docs/radius-protocol.md §2), duplicate cache (RFC 5080 §2.2.2), a
- * handler failure answered by silence, and the Access-Reject delay running on a timer that holds nobody else up.
+ * code and port, silent drops and their counters (docs/radius-protocol.md §2, §17), duplicate cache (RFC 5080 §2.2.2)
+ * and its expiry on a timer, a handler failure answered by silence and logged at most once a minute, a reply over
+ * 4096 bytes, and the Access-Reject delay running on a timer that holds nobody else up.
  * test/radius/server.test.ts checks the same rules through the whole application.
  */
+import type { Socket } from 'node:dgram';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -64,6 +66,11 @@ const access: Handler<NasData> = (request, context) => {
       return undefined;
     case 'unencodable':
       return { code: Code.AccessAccept, attributes: [{ name: 'Class', value: Buffer.alloc(254) }], log: {} };
+    case 'bulky':
+      // With the request's Proxy-States echoed, more than 4096 bytes.
+      return { code: Code.AccessAccept, attributes: [{ name: 'Class', value: Buffer.alloc(253) }, { name: 'Class', value: Buffer.alloc(253) }], log: {} };
+    case 'conflicting':
+      return { drop: 'conflicting-credentials' };
     case 'hold':
       return new Promise<HandlerResult>((resolve) => held.push(resolve));
     case 'slow-reject':
@@ -101,7 +108,10 @@ const observer: RadiusObserver = {
   replied: (nas, code) => observed.replied.push([nas, code]),
 };
 
-function makeServer(handlers: Partial<Record<number, Handler<NasData>>>): RadiusServer<NasData> {
+function makeServer(
+  handlers: Partial<Record<number, Handler<NasData>>>,
+  options: { duplicateWindowMs?: number; now?: () => number } = {},
+): RadiusServer<NasData> {
   const registry = new ClientRegistry(CLIENTS);
   const destination = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -115,9 +125,10 @@ function makeServer(handlers: Partial<Record<number, Handler<NasData>>>): Radius
     acctPort: 0,
     clients: () => registry,
     handlers,
-    duplicateWindowMs: 30_000,
+    duplicateWindowMs: options.duplicateWindowMs ?? 30_000,
     log: createLogger({ level: 'debug', destination }),
     observer,
+    now: options.now,
   });
 }
 
@@ -133,15 +144,18 @@ async function peer(address = '127.0.0.1'): Promise<UdpPeer> {
 
 let nextId = 0;
 /** A signed Access-Request (Message-Authenticator first) for `user`, with a fresh identifier unless given. */
-function accessFor(user: string, options: { id?: number; ma?: 'first' | 'none' | 'bad'; authenticator?: Buffer } = {}) {
+function accessFor(user: string, options: { id?: number; ma?: 'first' | 'none' | 'bad'; authenticator?: Buffer; extra?: Buffer[] } = {}) {
   return accessRequest({
     secret: SECRET,
     id: options.id ?? (nextId = (nextId + 1) & 0xff),
     ma: options.ma ?? 'first',
     authenticator: options.authenticator,
-    attributes: [attr(1, user)],
+    attributes: [attr(1, user), ...(options.extra ?? [])],
   });
 }
+
+/** An EAP-Response/Identity (RFC 3748 §4.1, §5.1), Identifier 7, as the EAP-Message of an Access-Request. */
+const EAP_IDENTITY = attr(79, Buffer.from([2, 7, 0, 10, 1, ...Buffer.from('alice')]));
 
 const until = (condition: () => boolean) => eventually(condition, 2000, 'the server to get there');
 
@@ -277,6 +291,19 @@ describe('silent drops, each counted', () => {
     expect((await p.request(accessFor('alice', { id: 11, ma: 'none' }).packet, ports.auth))?.[0]).toBe(Code.AccessAccept);
   });
 
+  it('EAP-Message without Message-Authenticator, even from a NAS that may omit it (RFC 3579 §3.1)', async () => {
+    const p = await peer();
+    const before = server.stats.dropped['eap-without-message-authenticator'];
+    const handled = calls.length;
+    p.send(accessFor('alice', { ma: 'none', extra: [EAP_IDENTITY] }).packet, ports.auth);
+    await expectDropped(p, 'eap-without-message-authenticator', before);
+    expect(calls.length).toBe(handled);
+    expect(observed.dropped.at(-1)).toEqual(['eap-without-message-authenticator', 'nas-a']);
+    // Signed, it reaches the handler (which decides the Access-Reject, test/handlers/access-request.test.ts).
+    expect((await p.request(accessFor('alice', { extra: [EAP_IDENTITY] }).packet, ports.auth))?.[0]).toBe(Code.AccessAccept);
+    expect(calls.length).toBe(handled + 1);
+  });
+
   it('a malformed datagram (truncated below its Length field)', async () => {
     const p = await peer();
     const before = server.stats.dropped.malformed;
@@ -330,6 +357,7 @@ describe('handler failure: no reply, counted, the retransmission is processed af
     ['reject-async', 'handler-error'],
     ['unencodable', 'handler-error'],
     ['decline', 'handler-declined'],
+    ['conflicting', 'conflicting-credentials'],
   ] as const)('%s → %s', async (user, reason) => {
     const p = await peer();
     const { packet } = accessFor(user, { id: 30 });
@@ -344,9 +372,76 @@ describe('handler failure: no reply, counted, the retransmission is processed af
     expect(calls.filter((c) => c.user === user).length).toBe(handled + 1);
   });
 
-  it('a thrown error is logged under err with the request bindings', async () => {
-    const line = logLines.find((l) => l.msg === 'handler failed; no reply sent' && (l.err as { message?: string })?.message === 'boom');
-    expect(line).toMatchObject({ nas: 'nas-a', id: 30, level: 50 });
+  it('a failing handler is logged once a minute, code and message only, with the request bindings', async () => {
+    // Four failures above (throw and reject-async, twice each): one line, no stack.
+    const lines = logLines.filter((l) => String(l.msg).startsWith('handler failed; no reply sent'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ nas: 'nas-a', id: 30, code: Code.AccessRequest, level: 50, error: { message: 'boom' } });
+    expect(lines[0]).not.toHaveProperty('err');
+    expect(JSON.stringify(lines[0])).not.toContain('server-core.test.ts');
+  });
+});
+
+describe('a reply over 4096 bytes (RFC 2865 §3): not sent, counted, logged at most once a minute', () => {
+  /** Proxy-States filling the request to 3870 bytes; echoed behind the 'bulky' reply they make it 4373. */
+  const PROXY_STATES = Array.from({ length: 15 }, (_, i) => attr(33, Buffer.alloc(253, i)));
+
+  it('each is dropped as reply-too-large; one log line with the size, and later the count it suppressed', async () => {
+    const clock = { now: 1_000_000 };
+    const lines = () => logLines.filter((l) => String(l.msg).startsWith('reply too large; no reply sent'));
+    const bulky = makeServer({ [Code.AccessRequest]: access }, { now: () => clock.now });
+    const bp = await bulky.start();
+    try {
+      const p = await peer();
+      const logged = lines().length;
+      for (let i = 0; i < 3; i++) p.send(accessFor('bulky', { extra: PROXY_STATES }).packet, bp.auth);
+      await until(() => bulky.stats.dropped['reply-too-large'] === 3);
+      expect(await p.receive(150)).toBeUndefined();
+      expect(observed.dropped.at(-1)).toEqual(['reply-too-large', 'nas-a']);
+      expect(lines().slice(logged)).toHaveLength(1);
+      expect(lines().at(-1)).toMatchObject({ nas: 'nas-a', level: 40, error: { message: 'packet of 4373 bytes exceeds 4096' } });
+      expect(lines().at(-1)).not.toHaveProperty('err');
+
+      clock.now += 60_000;
+      p.send(accessFor('bulky', { extra: PROXY_STATES }).packet, bp.auth);
+      await until(() => bulky.stats.dropped['reply-too-large'] === 4);
+      expect(lines().slice(logged)).toHaveLength(2);
+      expect(lines().at(-1)).toMatchObject({ suppressed: 2, msg: 'reply too large; no reply sent (2 more like it since the last line)' });
+    } finally {
+      await bulky.stop();
+    }
+  });
+});
+
+describe('a socket error is logged at most once a minute, without a stack', () => {
+  it('two errors on the auth socket: one line, code and message', async () => {
+    const failing = makeServer({ [Code.AccessRequest]: access });
+    await failing.start();
+    const sockets = (failing as unknown as { sockets: Record<string, Socket> }).sockets;
+    const before = logLines.filter((l) => l.msg === 'RADIUS socket error').length;
+    for (let i = 0; i < 2; i++) sockets.auth!.emit('error', Object.assign(new Error('recvmsg failed'), { code: 'ENOBUFS' }));
+    await failing.stop();
+    const lines = logLines.filter((l) => l.msg === 'RADIUS socket error').slice(before);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ port: 'auth', level: 50, error: { code: 'ENOBUFS', message: 'recvmsg failed' } });
+    expect(lines[0]).not.toHaveProperty('err');
+  });
+});
+
+describe('duplicate cache expiry on a timer', () => {
+  it('after a burst the entries leave once their window passes, with no further request', async () => {
+    const brief = makeServer({ [Code.AccessRequest]: access }, { duplicateWindowMs: 150 });
+    const bp = await brief.start();
+    try {
+      const p = await peer();
+      const replied = brief.stats.replied;
+      for (let id = 0; id < 20; id++) p.send(accessFor('burst', { id }).packet, bp.auth);
+      await until(() => brief.stats.replied === replied + 20);
+      expect(brief.duplicateCacheSize).toBe(20);
+      await until(() => brief.duplicateCacheSize === 0);
+    } finally {
+      await brief.stop();
+    }
   });
 });
 

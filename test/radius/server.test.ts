@@ -155,6 +155,28 @@ describe('BlastRADIUS policies', () => {
     expect((await lax.request(req(72), port))?.[0]).toBe(2);
   });
 
+  it('EAP-Message: dropped without Message-Authenticator even where it is optional; signed, Access-Reject with EAP-Failure', async () => {
+    const lax = await peer('127.0.0.4');
+    const eap = attr(79, Buffer.from([2, 9, 0, 8, 1, ...Buffer.from('bob')])); // EAP-Response/Identity (RFC 3748 §5.1)
+    const before = t.radgate.radius.stats.dropped['eap-without-message-authenticator'];
+    const unsigned = accessRequest({ secret: SECRET, id: 82, ma: 'none', attributes: [attr(1, 'bob'), eap] });
+    expect(await lax.request(unsigned.packet, port, 400)).toBeUndefined();
+    expect(t.radgate.radius.stats.dropped['eap-without-message-authenticator']).toBe(before + 1);
+    expect(await t.radgate.metrics.registry.getSingleMetricAsString('radgate_radius_dropped_total')).toContain(
+      'radgate_radius_dropped_total{nas="lax-nas",reason="eap-without-message-authenticator"} 1',
+    );
+
+    const signed = accessRequest({ secret: SECRET, id: 83, attributes: [attr(1, 'bob'), eap] });
+    const reply = await lax.request(signed.packet, port, 2000);
+    expect(reply?.[0]).toBe(3);
+    expect(verifyReply(reply!, signed.authenticator, SECRET)).toEqual({ authenticatorOk: true, maOffset: 22, maOk: true });
+    // RFC 3579 §2.6.5: no Reply-Message beside EAP-Message; RFC 3748 §4.2: Failure for the peer's Identifier 9.
+    expect(replyAttributes(reply!).map(([type, value]) => (type === 80 ? [type] : [type, value.toString('hex')]))).toEqual([[80], [79, '04090004']]);
+    expect(await t.radgate.metrics.registry.getSingleMetricAsString('radgate_radius_requests_total')).toContain(
+      'radgate_radius_requests_total{nas="lax-nas",code="Access-Request",outcome="reject",reason="eap-not-supported"} 1',
+    );
+  });
+
   it('Status-Server without Message-Authenticator is dropped', async () => {
     const p = await peer();
     const status = accessRequest({ code: 12, id: 80, secret: SECRET, attributes: [], ma: 'none' });
