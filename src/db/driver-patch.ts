@@ -9,8 +9,8 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { RadgateError } from '../errors.js';
 
-/** The marker every patched hunk carries (patches/postgres+<version>.patch). */
-export const PATCH_MARKER = 'radgate-patch';
+/** The markers the patch's fixes carry (patches/postgres+<version>.patch): an older patch lacks the newer ones. */
+export const PATCH_MARKERS = ['radgate-patch: the connection can close', 'radgate-patch: fetchArrayTypes'];
 
 let checked = false;
 
@@ -25,7 +25,8 @@ export function ensureDriverPatched(): void {
 export function assertDriverPatched(packageDir: string): void {
   const unpatched = ['src/connection.js', 'cjs/src/connection.js'].filter((file) => {
     try {
-      return !readFileSync(path.join(packageDir, file), 'utf8').includes(PATCH_MARKER);
+      const source = readFileSync(path.join(packageDir, file), 'utf8');
+      return !PATCH_MARKERS.every((marker) => source.includes(marker));
     } catch {
       return true;
     }

@@ -14,7 +14,12 @@ export interface TcpProxy {
   close(): Promise<void>;
 }
 
-export async function startTcpProxy(target: { host: string; port: number }, port = 0): Promise<TcpProxy> {
+export interface TcpProxyOptions {
+  /** Seen before each client → server chunk is forwarded: a cut kind cuts instead of forwarding it. */
+  cutOn?: (chunk: Buffer) => 'fin' | 'rst' | undefined;
+}
+
+export async function startTcpProxy(target: { host: string; port: number }, port = 0, options: TcpProxyOptions = {}): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
   let server: net.Server | undefined;
   let listenPort = port;
@@ -32,7 +37,16 @@ export async function startTcpProxy(target: { host: string; port: number }, port
             upstream.destroy();
           });
         }
-        client.pipe(upstream);
+        const { cutOn } = options;
+        if (cutOn) {
+          client.on('data', (chunk: Buffer) => {
+            const how = cutOn(chunk);
+            if (how) cut(how);
+            else upstream.write(chunk);
+          });
+        } else {
+          client.pipe(upstream);
+        }
         upstream.pipe(client);
       });
       next.once('error', reject);
@@ -49,6 +63,11 @@ export async function startTcpProxy(target: { host: string; port: number }, port
     server = undefined;
   };
 
+  const cut = (how: 'fin' | 'rst') => {
+    stop();
+    for (const socket of sockets) how === 'rst' ? socket.resetAndDestroy() : socket.end();
+  };
+
   await listen();
   return {
     get port() {
@@ -58,8 +77,7 @@ export async function startTcpProxy(target: { host: string; port: number }, port
       return server !== undefined;
     },
     async cut(how = 'fin') {
-      stop();
-      for (const socket of sockets) how === 'rst' ? socket.resetAndDestroy() : socket.end();
+      cut(how);
     },
     async restore() {
       if (!server) await listen();
