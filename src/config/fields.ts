@@ -10,6 +10,7 @@ import { parseDuration, formatSeconds } from './duration.js';
 import { describeType, suggest, type ConfigPath, type Problem } from './errors.js';
 import { parseCidr, parseIp, type IpRange } from '../ip.js';
 import { parseRateLimit } from './rate-limit.js';
+import { MAX_VENDOR_ATTRIBUTE_OCTETS, octetProblem, routerNameProblem, textProblem } from './outbound-text.js';
 
 /** A check's failure: an operator-facing reason. */
 export class Invalid {
@@ -129,11 +130,40 @@ export const host = (input: unknown): string | Invalid => {
   return new Invalid(`${JSON.stringify(value)} is not a host name or IP address`);
 };
 
-/** A Mikrotik-Rate-Limit string, whitespace normalised. */
+/** A Mikrotik-Rate-Limit string, whitespace normalised; a vendor attribute, so at most 247 bytes (outbound-text.ts). */
 export const rateLimit = (input: unknown): string | Invalid => {
   if (typeof input !== 'string') return new Invalid(`must be a Mikrotik-Rate-Limit string such as "2M/10M", got ${describeType(input)}`);
   const parsed = parseRateLimit(input);
-  return 'error' in parsed ? new Invalid(parsed.error) : input.trim().split(/\s+/).join(' ');
+  if ('error' in parsed) return new Invalid(parsed.error);
+  const value = input.trim().split(/\s+/).join(' ');
+  const tooLong = octetProblem(value, MAX_VENDOR_ATTRIBUTE_OCTETS, 'Mikrotik-Rate-Limit');
+  return tooLong === undefined ? value : new Invalid(tooLong);
+};
+
+// Text that reaches a router or a RADIUS reply: the rules are in outbound-text.ts (docs/routeros.md §14).
+
+/** Non-empty printable text (no control character, valid Unicode). */
+export const printable = (input: unknown): string | Invalid => {
+  const value = text(input);
+  if (value instanceof Invalid) return value;
+  const problem = textProblem(value);
+  return problem === undefined ? value : new Invalid(problem);
+};
+
+/** Printable text of at most `maxOctets` bytes of UTF-8; `carrier` names what limits it in the reason. */
+export const outboundText = (maxOctets: number, carrier: string) => (input: unknown): string | Invalid => {
+  const value = printable(input);
+  if (value instanceof Invalid) return value;
+  const problem = octetProblem(value, maxOctets, carrier);
+  return problem === undefined ? value : new Invalid(problem);
+};
+
+/** A RouterOS name: a PPP or HotSpot profile (Mikrotik-Group), an address list, an IP pool. */
+export const routerName = (input: unknown): string | Invalid => {
+  const value = text(input);
+  if (value instanceof Invalid) return value;
+  const problem = routerNameProblem(value);
+  return problem === undefined ? value : new Invalid(problem);
 };
 
 // ---- zod issues → problems ----------------------------------------------------------------------------------

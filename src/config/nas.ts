@@ -5,10 +5,12 @@
  * the API host default and the API's TLS trust (reading `api.ca_file`, config/api-tls.ts). Works on raw entries too, so these are reported even when an entry has other errors.
  */
 
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readCaFile } from './api-tls.js';
 import type { Problem } from './errors.js';
+import { textProblem } from './outbound-text.js';
 import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from '../ip.js';
 import { fsErrorText } from './read-yaml.js';
 import { checkRouter } from './router.js';
@@ -170,19 +172,29 @@ function nameOf(raw: unknown): string {
 
 /**
  * Reads a secret from a file relative to the config dir, trailing newlines trimmed. Reports (without the content)
- * and returns undefined when the file is unreadable or empty; `allowEmpty` for API passwords.
+ * and returns undefined when the file is unreadable, empty, not UTF-8 or not printable (the router holds the secret
+ * too: config/outbound-text.ts); `allowEmpty` for API passwords.
  */
 async function readSecretFile(configDir: string, file: string, report: (reason: string) => void, allowEmpty = false): Promise<string | undefined> {
-  let content: string;
+  let content: Buffer;
   try {
-    content = await readFile(path.resolve(configDir, file), 'utf8');
+    content = await readFile(path.resolve(configDir, file));
   } catch (error) {
     report(`cannot read ${JSON.stringify(file)} (${fsErrorText(error)})`);
     return undefined;
   }
-  const secret = content.replace(/[\r\n]+$/, '');
+  if (!isUtf8(content)) {
+    report(`${JSON.stringify(file)} is not UTF-8 text`);
+    return undefined;
+  }
+  const secret = content.toString('utf8').replace(/[\r\n]+$/, '');
   if (secret === '' && !allowEmpty) {
     report(`${JSON.stringify(file)} is empty`);
+    return undefined;
+  }
+  const problem = textProblem(secret);
+  if (problem !== undefined) {
+    report(`${JSON.stringify(file)} ${problem}`);
     return undefined;
   }
   return secret;

@@ -8,12 +8,14 @@
 
 import { suggest } from './errors.js';
 import { parseIp } from '../ip.js';
+import { MAX_ATTRIBUTE_OCTETS, MAX_VENDOR_ATTRIBUTE_OCTETS, octetProblem, routerNameProblem, textProblem } from './outbound-text.js';
 
 /**
  * How a value is written in YAML. An enumerated attribute lists its dictionary VALUE names (RFC 2865 §5 and the
- * `radius` package dictionaries); it takes one of those names or the number.
+ * `radius` package dictionaries); it takes one of those names or the number. `name`: a string naming a RouterOS
+ * object (a profile, address list, pool or firewall chain), held to the RouterOS name rule (outbound-text.ts).
  */
-export type ReplyAttributeType = 'string' | 'integer' | 'ipaddr' | { readonly values: readonly string[] };
+export type ReplyAttributeType = 'string' | 'name' | 'integer' | 'ipaddr' | { readonly values: readonly string[] };
 
 const enumOf = (...values: string[]) => Object.freeze({ values: Object.freeze(values) });
 
@@ -28,7 +30,7 @@ export const REPLY_ATTRIBUTES: Readonly<Record<string, ReplyAttributeType>> = Ob
   'Framed-Protocol': enumOf('PPP', 'SLIP', 'ARAP', 'Gandalf-SLML', 'Xylogics-IPX-SLIP', 'X.75-Synchronous'),
   'Framed-IP-Netmask': 'ipaddr',
   'Framed-Routing': enumOf('None', 'Broadcast', 'Listen', 'Broadcast-Listen'),
-  'Filter-Id': 'string',
+  'Filter-Id': 'name', // RouterOS: a firewall chain, optionally suffixed .in / .out (docs/routeros.md §14)
   'Framed-MTU': 'integer',
   'Framed-Compression': enumOf('None', 'Van-Jacobson-TCP-IP', 'IPX-Header-Compression', 'Stac-LZS'),
   'Reply-Message': 'string',
@@ -41,14 +43,14 @@ export const REPLY_ATTRIBUTES: Readonly<Record<string, ReplyAttributeType>> = Ob
   'Port-Limit': 'integer',
   // RFC 2869 §5
   'Acct-Interim-Interval': 'integer',
-  'Framed-Pool': 'string',
+  'Framed-Pool': 'name',
   // RFC 3162 §2
   'Framed-IPv6-Route': 'string',
-  'Framed-IPv6-Pool': 'string',
+  'Framed-IPv6-Pool': 'name',
   // MikroTik, Vendor-Id 14988 (docs/routeros.md §1)
   'Mikrotik-Recv-Limit': 'integer',
   'Mikrotik-Xmit-Limit': 'integer',
-  'Mikrotik-Group': 'string',
+  'Mikrotik-Group': 'name',
   'Mikrotik-Wireless-Forward': 'integer',
   'Mikrotik-Wireless-Skip-Dot1x': 'integer',
   'Mikrotik-Wireless-Enc-Algo': 'integer',
@@ -64,10 +66,10 @@ export const REPLY_ATTRIBUTES: Readonly<Record<string, ReplyAttributeType>> = Ob
   'Mikrotik-Wireless-PSK': 'string',
   'Mikrotik-Total-Limit': 'integer',
   'Mikrotik-Total-Limit-Gigawords': 'integer',
-  'Mikrotik-Address-List': 'string',
+  'Mikrotik-Address-List': 'name',
   'Mikrotik-Wireless-MPKey': 'string',
   'Mikrotik-Wireless-Comment': 'string',
-  'Mikrotik-Delegated-IPv6-Pool': 'string',
+  'Mikrotik-Delegated-IPv6-Pool': 'name',
   'Mikrotik-DHCP-Option-Set': 'string',
   'Mikrotik-DHCP-Option-Param-STR1': 'string',
   'Mikrotik-DHCP-Option-Param-STR2': 'string',
@@ -100,14 +102,13 @@ const REFUSED: Readonly<Record<string, string>> = {
 };
 
 const UINT32_MAX = 0xffffffff;
-/** RFC 2865 §5: an attribute's value is at most 253 octets. */
-const MAX_OCTETS = 253;
 
 /**
  * Checks one `reply_attributes` entry. `dedicated` maps attributes that are set another way in this context to
  * the reason (e.g. `Mikrotik-Rate-Limit` → `use the rate_limit key`), so one value cannot be set two ways. Returns the normalised value
- * (numbers for integer attributes, strings otherwise) or `{ error }`. Errors never quote the value: some
- * attributes (Mikrotik-Wireless-PSK, -Enc-Key) are secrets.
+ * (numbers for integer attributes, strings otherwise) or `{ error }`. Errors never quote a `string` value: some
+ * attributes (Mikrotik-Wireless-PSK, -Enc-Key) are secrets (`name` values are names, and are quoted). Text values
+ * follow outbound-text.ts: printable, at most 253 bytes, 247 in a vendor attribute.
  */
 export function checkReplyAttribute(
   name: string,
@@ -134,14 +135,19 @@ export function checkReplyAttribute(
     case 'ipaddr':
       if (typeof value === 'string' && /^[0-9.]+$/.test(value) && parseIp(value) !== undefined) return { value };
       return { error: 'must be an IPv4 address' };
-    case 'string': {
+    case 'string':
+    case 'name': {
       // YAML reads `Filter-Id: 100` as a number; the attribute is text either way.
       const text = typeof value === 'number' && Number.isFinite(value) ? String(value) : value;
       if (typeof text !== 'string') return { error: 'must be text' };
       if (text === '') return { error: 'must not be empty' };
-      const octets = Buffer.byteLength(text, 'utf8');
-      if (octets > MAX_OCTETS) return { error: `is ${octets} bytes; RADIUS allows at most ${MAX_OCTETS}` };
-      return { value: text };
+      const problem = type === 'name' ? routerNameProblem(text) : textProblem(text);
+      if (problem !== undefined) return { error: problem };
+      // Every vendor attribute here is MikroTik's (docs/routeros.md §1), inside a Vendor-Specific (RFC 2865 §5.26).
+      const tooLong = name.startsWith('Mikrotik-')
+        ? octetProblem(text, MAX_VENDOR_ATTRIBUTE_OCTETS, 'a vendor attribute')
+        : octetProblem(text, MAX_ATTRIBUTE_OCTETS, 'a RADIUS attribute');
+      return tooLong === undefined ? { value: text } : { error: tooLong };
     }
   }
 }

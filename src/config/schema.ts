@@ -7,10 +7,11 @@
 
 import * as z from 'zod';
 import {
-  boolean, duration, field, host, integer, Invalid, ipAddress, ipRange, matching, number, oneOf, port, rateLimit,
-  text, triState,
+  boolean, duration, field, host, integer, Invalid, ipAddress, ipRange, matching, number, oneOf, outboundText, port,
+  printable, rateLimit, routerName, text, triState,
 } from './fields.js';
 import { describeType } from './errors.js';
+import { MAX_REPLY_MESSAGE_TEXT, textProblem } from './outbound-text.js';
 import { checkReplyAttribute } from './reply-attributes.js';
 import { BILLING_DEFAULTS, billingCycle, billingPolicySchema, checkPrice, currencyCode, priceText } from './billing.js';
 import { nasRouterSchema, ROUTER_DEFAULTS } from './router.js';
@@ -171,10 +172,11 @@ const attributeSeconds = (min: number) => field(duration({ min, whole: true }));
 
 export const expiredProfileSchema = z
   .strictObject({
-    group: field(text),
-    address_list: field(text).default(DEFAULTS.expiredProfile.addressList),
+    // Names the router must hold (PPP/HotSpot profile, address list, pool), also rendered into router scripts.
+    group: field(routerName),
+    address_list: field(routerName).default(DEFAULTS.expiredProfile.addressList),
     rate_limit: field(rateLimit).optional(),
-    pool: field(text).optional(),
+    pool: field(routerName).optional(),
     session_timeout: attributeSeconds(1).optional(),
     reply_attributes: replyAttributes(PROFILE_DEDICATED).default({}),
   })
@@ -189,11 +191,14 @@ export const expiredProfileSchema = z
 
 export const WORKSPACE_ID = /^[a-z0-9][a-z0-9-]*$/;
 
+const replyMessageText = outboundText(MAX_REPLY_MESSAGE_TEXT, "Reply-Message, after radgate's own text,");
+
 export const workspaceSchema = z
   .strictObject({
     id: field(matching(WORKSPACE_ID, 'is not a valid id (lower-case letters, digits and "-", e.g. "north-isp")')),
-    name: field(text),
-    support_contact: field(text).optional(),
+    // Both end up in an Access-Reject's Reply-Message (src/profile/reply-profile.ts).
+    name: field(replyMessageText),
+    support_contact: field(replyMessageText).optional(),
     expired_profile: expiredProfileSchema,
     ...reminderWorkspaceKeys,
     billing: billingPolicySchema.prefault({}),
@@ -213,12 +218,12 @@ export const planSchema = z
   .strictObject({
     name: field(text),
     rate_limit: field(rateLimit),
-    pool: field(text).optional(),
-    group: field(text).optional(),
+    pool: field(routerName).optional(),
+    group: field(routerName).optional(),
     session_timeout: attributeSeconds(1).optional(),
     idle_timeout: attributeSeconds(1).optional(),
     interim_interval: attributeSeconds(60).default(DEFAULTS.plan.interimIntervalSeconds),
-    address_list: field(text).optional(),
+    address_list: field(routerName).optional(),
     max_sessions: field(integer(1)).default(DEFAULTS.plan.maxSessions),
     reply_attributes: replyAttributes(PLAN_DEDICATED).default({}),
     price: field(priceText).optional(),
@@ -244,22 +249,29 @@ export const planSchema = z
 
 export const NAS_NAME = /^[A-Za-z0-9_.-]+$/;
 
-/** Secrets: any non-empty text. The reason never includes the value. */
+/** Secrets: non-empty printable text (the router holds them too). The reason never includes the value. */
 const secretText = (input: unknown): string | Invalid => {
-  if (typeof input === 'string') return input !== '' ? input : new Invalid('must not be empty');
+  if (typeof input === 'string') {
+    if (input === '') return new Invalid('must not be empty');
+    const problem = textProblem(input);
+    return problem === undefined ? input : new Invalid(problem);
+  }
   const hint = typeof input === 'number' ? ' (put it in quotes)' : '';
   return new Invalid(`must be text, got ${describeType(input)}${hint}`);
 };
 
-/** A password may be empty (a RouterOS user without password), but must be text. */
-const passwordText = (input: unknown): string | Invalid =>
-  typeof input === 'string' ? input : new Invalid(`must be text, got ${describeType(input)}`);
+/** A password may be empty (a RouterOS user without password), but must be printable text. */
+const passwordText = (input: unknown): string | Invalid => {
+  if (typeof input !== 'string') return new Invalid(`must be text, got ${describeType(input)}`);
+  const problem = textProblem(input);
+  return problem === undefined ? input : new Invalid(problem);
+};
 
 export const nasApiSchema = z
   .strictObject({
     host: field(host).optional(),
     port: field(port(false)).optional(),
-    user: field(text),
+    user: field(printable),
     password: field(passwordText).optional(),
     password_file: field(text).optional(),
     tls: field(boolean).default(DEFAULTS.api.tls),

@@ -1,8 +1,9 @@
 /**
  * @module routeros/rsc
  * RouterOS script syntax for the values radgate writes: string quoting (`"`, `\`, `$` and `?` escaped, bytes outside
- * printable ASCII as `\XX` hex of their UTF-8 encoding, as `/export` writes them), durations in RouterOS form
- * (`5m`, `1m30s`, `300ms`), and menu paths (`/ip/firewall/nat` ↔ `/ip firewall nat`).
+ * printable ASCII as `\XX` hex of their UTF-8 encoding, as `/export` writes them), comment lines (the same hex
+ * escapes, so free text never leaves its line), durations in RouterOS form (`5m`, `1m30s`, `300ms`), and menu paths
+ * (`/ip/firewall/nat` ↔ `/ip firewall nat`).
  */
 
 /** A word that RouterOS reads the same whether quoted or not (and that cannot be mistaken for an id `*1A`). */
@@ -19,6 +20,9 @@ const NAMED_ESCAPES: Readonly<Record<string, string>> = {
   '\t': '\\t',
 };
 
+/** `\XX`: one byte in upper-case hex (lower-case letters are the named escapes `\a`, `\b`, `\f`). */
+const hexByte = (byte: number) => `\\${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+
 /** `text` as a RouterOS string literal, always quoted. */
 export function quote(text: string): string {
   let out = '"';
@@ -27,9 +31,24 @@ export function quote(text: string): string {
     const named = NAMED_ESCAPES[char];
     if (named !== undefined) out += named;
     else if (byte >= 0x20 && byte < 0x7f) out += char;
-    else out += `\\${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    else out += hexByte(byte);
   }
   return out + '"';
+}
+
+/**
+ * `text` as one comment line: `# ` and the text, with every byte outside printable ASCII — line breaks and every
+ * other control character included — and `\` and `?` written as `\XX` hex of its UTF-8 encoding. The one way the
+ * renderer writes free text outside a string (docs/routeros.md §8): a comment runs to the end of its line, so a line
+ * break in the text would start a command. With `\` escaped the escapes stay unambiguous and no line ends in a
+ * backslash; `?` asks the console for help wherever it is typed. `comment('')` is a bare `#`.
+ */
+export function comment(text: string): string {
+  let out = text === '' ? '#' : '# ';
+  for (const byte of Buffer.from(text, 'utf8')) {
+    out += byte >= 0x20 && byte < 0x7f && byte !== 0x5c && byte !== 0x3f ? String.fromCharCode(byte) : hexByte(byte);
+  }
+  return out;
 }
 
 /** A property value as written after `name=`: bare when that is unambiguous, else quoted. */

@@ -9,7 +9,7 @@
 
 import type { DesiredConfiguration, DesiredObject, DesiredProperty } from './desired.js';
 import { TAG_PREFIX } from './desired.js';
-import { consolePath, quote, value } from './rsc.js';
+import { comment, consolePath, quote, value } from './rsc.js';
 
 const RULE = '-'.repeat(100);
 
@@ -18,7 +18,7 @@ function assignments(properties: readonly DesiredProperty[]): string {
 }
 
 function section(title: string): string[] {
-  return ['', `# ${`---- ${title} `.padEnd(RULE.length, '-')}`];
+  return ['', comment(`---- ${title} `.padEnd(RULE.length, '-'))];
 }
 
 /** `[/menu find where comment="radgate:key"]`. */
@@ -136,15 +136,20 @@ function sweep(model: DesiredConfiguration): string[] {
   return [...section('remove radgate objects this configuration no longer wants'), ...lines];
 }
 
-/** The whole `.rsc`, ending with a newline. */
+/**
+ * The whole `.rsc`, ending with a newline. Every comment line goes through `comment` (rsc.ts), every value through
+ * `value` / `quote`: whatever text the model holds, the lines that are not comments are this module's templates.
+ */
 export function renderScript(model: DesiredConfiguration): string {
   const lines: string[] = [
-    ...model.header.map((line) => `# ${line}`),
-    '#',
-    `# Safe to run again: objects are found by comment="${TAG_PREFIX}<key>", added when missing, updated when present;`,
-    `# ${TAG_PREFIX} objects no longer configured are removed; nothing without a ${TAG_PREFIX} comment is touched.`,
-    '# Contains the RADIUS shared secret of this NAS: keep the file private.',
-    '# Check first (RouterOS 7): /import file-name=<this file> dry-run verbose=yes',
+    ...[
+      ...model.header,
+      '',
+      `Safe to run again: objects are found by comment="${TAG_PREFIX}<key>", added when missing, updated when present;`,
+      `${TAG_PREFIX} objects no longer configured are removed; nothing without a ${TAG_PREFIX} comment is touched.`,
+      'Contains the RADIUS shared secret of this NAS: keep the file private.',
+      'Check first (RouterOS 7): /import file-name=<this file> dry-run verbose=yes',
+    ].map(comment),
     ...preflight(model),
   ];
   for (const settings of model.settings) {

@@ -83,6 +83,15 @@ describe('the radgate binary', () => {
     expect(result.stdout).toBe(renderScript(await desiredFor(await loadConfig(dir, {}), 'core-1', fakeResolver({}))));
   });
 
+  it('check-config reports a line break in expired_profile.group; router-script refuses to render it (exit 78)', async () => {
+    const dir = binaryConfig({ workspace: { expired_profile: { group: 'expired\n/system reboot', address_list: 'radgate-unpaid' } } });
+    const problem = 'workspaces.yaml: workspaces[0].expired_profile.group: contains a control character, U+000A (line feed), at character 8: ' +
+      'text sent to routers and in RADIUS replies must be printable';
+    const expected = { code: 78, stdout: '', stderr: `configuration has 1 problem(s):\n${problem}\n` };
+    expect(await runCli(['check-config'], { RADGATE_CONFIG: dir })).toEqual(expected);
+    expect(await runCli(['router-script', 'hs-1'], { RADGATE_CONFIG: dir })).toEqual(expected);
+  });
+
   it('explains what is missing, with exit status 1 (usage: 64)', async () => {
     const dir = binaryConfig();
     expect(await runCli(['router-script', 'local'], { RADGATE_CONFIG: dir })).toEqual({

@@ -3,7 +3,7 @@
  * how its TLS certificate is trusted (api.ca_file, api.fingerprint).
  */
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.js';
@@ -122,6 +122,24 @@ const BROKEN: BrokenCase[] = [
       await addNas(dir, NON_LOOPBACK_NAS('    secret_file: secrets\n'));
     },
     problems: ['nas.yaml: nas[1].secret_file: cannot read "secrets" (is a directory)'],
+  },
+  {
+    name: 'secret_file holding a control character (reported without the secret)',
+    change: async (dir) => {
+      await write(dir, 'core-1.secret', 'k7Qe9x2L\tmP4vB8nZ\n');
+      await addNas(dir, NON_LOOPBACK_NAS('    secret_file: core-1.secret\n'));
+    },
+    problems: [
+      'nas.yaml: nas[1].secret_file: "core-1.secret" contains a control character, U+0009 (tab), at character 9: text sent to routers and in RADIUS replies must be printable',
+    ],
+  },
+  {
+    name: 'secret_file that is not UTF-8 (it would be read as U+FFFD)',
+    change: async (dir) => {
+      await writeFile(path.join(dir, 'core-1.secret'), Buffer.concat([Buffer.from('k7Qe9x2LmP4vB8nZ'), Buffer.of(0xff, 0x0a)]));
+      await addNas(dir, NON_LOOPBACK_NAS('    secret_file: core-1.secret\n'));
+    },
+    problems: ['nas.yaml: nas[1].secret_file: "core-1.secret" is not UTF-8 text'],
   },
   {
     name: 'unknown workspace on a NAS',

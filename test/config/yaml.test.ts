@@ -1,10 +1,14 @@
-/** File-level problems in any config file: YAML syntax, duplicate keys, unknown keys, a missing file. */
-import { rm } from 'node:fs/promises';
+/** File-level problems in any config file: YAML syntax, duplicate keys, unknown keys, bytes that are not UTF-8, a missing file. */
+import { readFileSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, describe } from 'vitest';
-import { edit, eachReportsExactly, removeTempDirs, write, type BrokenCase } from './helpers.js';
+import { edit, eachReportsExactly, EXAMPLE_DIR, removeTempDirs, write, type BrokenCase } from './helpers.js';
 
 afterAll(removeTempDirs);
+
+/** The line of `group: business` in the example plans.yaml (the non-UTF-8 case below keeps line numbers). */
+const BUSINESS_GROUP_LINE = readFileSync(path.join(EXAMPLE_DIR, 'plans.yaml'), 'utf8').split('\n').indexOf('    group: business') + 1;
 
 const BROKEN: BrokenCase[] = [
   {
@@ -39,6 +43,16 @@ const BROKEN: BrokenCase[] = [
     name: 'YAML duplicate key (with line)',
     change: (dir) => write(dir, 'plans.yaml', 'plans:\n  - name: home-10\n    rate_limit: 2M/10M\n    name: home-20\n'),
     problems: ['plans.yaml: line 4, column 5: YAML: Map keys must be unique'],
+  },
+  {
+    name: 'a file that is not UTF-8 (Latin-1), refused at its first bad byte rather than read as U+FFFD',
+    change: async (dir) => {
+      const file = path.join(dir, 'plans.yaml');
+      const text = await readFile(file, 'utf8');
+      const at = text.indexOf('    group: business');
+      await writeFile(file, Buffer.concat([Buffer.from(text.slice(0, at) + '    group: caf'), Buffer.of(0xe9), Buffer.from(text.slice(at + '    group: business'.length))]));
+    },
+    problems: [`plans.yaml: line ${BUSINESS_GROUP_LINE}, column 15: not UTF-8 (byte 0xE9); save the file as UTF-8`],
   },
   {
     name: 'missing file',
