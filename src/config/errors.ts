@@ -42,9 +42,17 @@ export function formatPath(path: ConfigPath): string {
   return out;
 }
 
+/**
+ * Characters a problem line never carries raw, whatever value a reason or a key quotes: controls (C0, DEL, C1; a
+ * line break would forge a second problem line, an escape sequence would drive the operator's terminal), the line and
+ * paragraph separators, and the bidirectional overrides that make a terminal show text in another order.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
 export function formatProblem(problem: Problem): string {
   const where = typeof problem.where === 'string' ? problem.where : formatPath(problem.where);
-  return where === '' ? `${problem.file}: ${problem.reason}` : `${problem.file}: ${where}: ${problem.reason}`;
+  const line = where === '' ? `${problem.file}: ${problem.reason}` : `${problem.file}: ${where}: ${problem.reason}`;
+  return line.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 /** "a string", "a list", "a mapping", "true/false", "nothing": a value's YAML type, never the value itself. */

@@ -147,6 +147,12 @@ const BROKEN: BrokenCase[] = [
     problems: ['nas.yaml: nas[0].workspace: unknown workspace "defualt" (workspaces.yaml defines: default)'],
   },
   {
+    // A quoted value never carries a control or bidi character raw into the operator's terminal (src/config/errors.ts).
+    name: 'unknown workspace holding DEL, a C1 escape and a bidi override',
+    change: (dir) => edit(dir, 'nas.yaml', '    workspace: default', '    workspace: "de\\x7f\\x9b2J\\u202eult"'),
+    problems: ['nas.yaml: nas[0].workspace: unknown workspace "de\\u007f\\u009b2J\\u202eult" (workspaces.yaml defines: default)'],
+  },
+  {
     name: 'tri-state that is not yes/no/auto',
     change: (dir) => edit(dir, 'nas.yaml', '    require_message_authenticator: auto', '    require_message_authenticator: always'),
     problems: ['nas.yaml: nas[0].require_message_authenticator: must be one of yes, no, auto, got "always"'],
