@@ -177,7 +177,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       handlers: createHandlers({
         config: () => config,
         directory,
-        sessionLimit: sessions.sessionLimit,
+        openSessions: sessions.openSessions,
         record: (r) => sessions.record(r),
         onTextNormalised: metrics.accountingTextNormalisation,
       }),

@@ -5,7 +5,7 @@
  */
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { formatLocal, lastDayBefore, parseOperatorTime } from '../billing/calendar.js';
+import { lastDayBefore, parseOperatorTime } from '../billing/calendar.js';
 import { BillingEvaluator } from '../billing/evaluator.js';
 import { formatMoney, parseAmount } from '../money.js';
 import { BillingAccounts, databaseClock, type Transition } from '../billing/accounts.js';
@@ -15,7 +15,7 @@ import type { PaymentRow, SubscriberRow, SubscriberStatus } from '../db/schema.j
 import { RadgateError } from '../errors.js';
 import { openSessionsOfSubscriber } from '../sessions/store.js';
 import type { CliContext } from './context.js';
-import { keyValues, table } from './format.js';
+import { keyValues, localTime as local, relativeTime as relative, table } from './format.js';
 import { need } from './args.js';
 
 export const BILLING_COMMANDS = ['pay', 'payments', 'void', 'status', 'promise', 'evaluate', 'history', 'disable', 'enable', 'paid-until'] as const;
@@ -68,16 +68,8 @@ export function cliActor(): string {
   }
 }
 
-const local = (t: Date | null, tz: string) => (t === null ? '-' : `${formatLocal(t, tz)} ${tz}`);
-
 function describeTransition(t: Transition | null): string {
   return t === null ? '' : `\nstatus: ${t.from} → ${t.to} (${t.reason})`;
-}
-
-function relative(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  const text = minutes < 90 ? `${minutes} min` : minutes < 48 * 60 ? `${Math.round(minutes / 60)} h` : `${Math.round(minutes / 1440)} days`;
-  return ms >= 0 ? `in ${text}` : `${text} ago`;
 }
 
 export async function billingCommand(ctx: CliContext, command: BillingCommand, argv: string[]): Promise<string> {

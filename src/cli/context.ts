@@ -41,9 +41,11 @@ export class CliContext {
     throw new RadgateError('USAGE', `several workspaces are configured: say which with --workspace (${[...config.workspaceById.keys()].join(', ')})`);
   }
 
-  async subscribers(): Promise<SubscriberRecords> {
+  /** Subscriber records with the password key; `createKey: false` for commands that must write nothing. */
+  async subscribers(options: { createKey?: boolean } = {}): Promise<SubscriberRecords> {
     const config = await this.loadConfig();
-    const vault = PasswordVault.open({ keyFile: passwordKeyFile(config, this.env), envKey: this.env.passwordKey, create: true, log: this.log });
+    const create = options.createKey ?? true;
+    const vault = PasswordVault.open({ keyFile: passwordKeyFile(config, this.env), envKey: this.env.passwordKey, create, log: this.log });
     return new SubscriberRecords(await this.db(), vault, this.catalog(config));
   }
 

@@ -19,6 +19,7 @@ import { REMINDER_LINK_USAGE, reminderLinkCommand } from './reminder-commands.js
 import { SESSIONS_USAGE, sessionsCommand } from './session-commands.js';
 import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router-commands.js';
 import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
+import { EXPLAIN_USAGE, explainCommand } from './explain-commands.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 
@@ -31,6 +32,7 @@ usage: radgate <command> [options]
   subscriber …          manage subscribers (radgate subscriber help)
   pay USER AMOUNT       record a payment [--ref R] [--method M]; payments [USER]; void ID --reason R
   status USER           status, why, next change and when, open sessions (--set S --reason R | --auto)
+  explain USER          what USER's next login would get and why: Accept/Reject, reply attributes (radgate explain --help)
   promise USER --until DATE, history USER, disable USER --reason R, enable USER, paid-until USER DATE
   evaluate [--dry-run]  apply the billing thresholds now (radgate billing-help for all billing commands)
   admin-token NAME      create an admin API token [--scope read|write]
@@ -165,6 +167,9 @@ async function run(argv: string[]): Promise<number> {
         process.stdout.write(output.text + '\n');
         return output.exitCode;
       });
+    case 'explain':
+      if (asksForHelp(rest, true)) return usage(EXPLAIN_USAGE, rest);
+      return withContext(async (ctx) => print(await explainCommand(ctx, rest)));
     case 'reminder-link':
       if (asksForHelp(rest, true)) return usage(REMINDER_LINK_USAGE, rest);
       return withContext(async (ctx) => print(await reminderLinkCommand(ctx, rest)));

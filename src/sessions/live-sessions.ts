@@ -110,9 +110,8 @@ export class LiveSessions {
     return this.writer.submit(record);
   }
 
-  /** The Access-Request hook (synchronous: in-memory only). */
-  readonly sessionLimit = (subscriberId: number, maxSessions: number): string | undefined =>
-    this.tracker.limit(subscriberId, maxSessions);
+  /** The Access-Request hook: open, not stale sessions of a subscriber (synchronous: in-memory only). */
+  readonly openSessions = (subscriberId: number): number => this.tracker.count(subscriberId);
 
   /** Close stale sessions now; returns what was closed (by this instance). */
   sweep(): Promise<SessionChange[]> {

@@ -38,7 +38,10 @@ export class SessionTracker {
     return n;
   }
 
-  /** The Access-Request `sessionLimit` hook: a refusal reason when the subscriber is at the limit. */
+  /**
+   * A refusal reason when the subscriber is at the limit. Login no longer calls this: the Access-Request decision
+   * (src/profile/access-decision.ts) makes the check from `count`.
+   */
   limit(subscriberId: number, maxSessions: number): string | undefined {
     const n = this.count(subscriberId);
     return n >= maxSessions ? `simultaneous-use: ${n} open session(s), plan allows ${maxSessions}` : undefined;

@@ -137,32 +137,49 @@ export class SubscriberDirectory {
   /** Decrypted credentials by stored form: a poll re-reads changed rows, but decrypts only changed credentials. */
   private readonly credentials = new Map<number, { stored: string; password: Buffer | undefined; ntHash: Buffer }>();
 
-  private credentialsOf(row: SubscriberRow): { password: Buffer | undefined; ntHash: Buffer } {
+  private credentialsOf(row: SubscriberRow): Credentials {
     const stored = row.passwordEnc ?? `nt:${row.ntHash ?? ''}`;
     const cached = this.credentials.get(row.id);
     if (cached?.stored === stored) return cached;
-    const clear = row.passwordEnc ? this.options.vault.decrypt(row.passwordEnc) : undefined;
-    const fresh = {
-      stored,
-      password: clear !== undefined ? Buffer.from(clear, 'utf8') : undefined,
-      ntHash: clear !== undefined ? ntPasswordHash(clear) : Buffer.from(row.ntHash ?? '', 'hex'),
-    };
+    const fresh = { stored, ...decodeCredentials(row, this.options.vault) };
     this.credentials.set(row.id, fresh);
     return fresh;
   }
 
   private toEntry(row: SubscriberRow): AuthSubscriber {
-    const { password, ntHash } = this.credentialsOf(row);
-    return {
-      id: row.id,
-      workspaceId: row.workspaceId,
-      username: row.username,
-      accountNumber: row.accountNumber,
-      plan: row.plan,
-      status: row.status,
-      staticIp: row.staticIp,
-      password,
-      ntHash,
-    };
+    return entryOf(row, this.credentialsOf(row));
   }
+}
+
+type Credentials = Pick<AuthSubscriber, 'password' | 'ntHash'>;
+
+/** The clear password (when stored encrypted) and the NT hash (stored, or derived from the password). */
+function decodeCredentials(row: SubscriberRow, vault: PasswordVault): Credentials {
+  const clear = row.passwordEnc ? vault.decrypt(row.passwordEnc) : undefined;
+  return {
+    password: clear !== undefined ? Buffer.from(clear, 'utf8') : undefined,
+    ntHash: clear !== undefined ? ntPasswordHash(clear) : Buffer.from(row.ntHash ?? '', 'hex'),
+  };
+}
+
+function entryOf(row: SubscriberRow, { password, ntHash }: Credentials): AuthSubscriber {
+  return {
+    id: row.id,
+    workspaceId: row.workspaceId,
+    username: row.username,
+    accountNumber: row.accountNumber,
+    plan: row.plan,
+    status: row.status,
+    staticIp: row.staticIp,
+    password,
+    ntHash,
+  };
+}
+
+/**
+ * One row as the directory holds it for authentication (`radgate explain` asks for a single subscriber). Throws
+ * PASSWORD_KEY when the stored password does not decrypt: the directory then skips the row.
+ */
+export function authSubscriberOf(row: SubscriberRow, vault: PasswordVault): AuthSubscriber {
+  return entryOf(row, decodeCredentials(row, vault));
 }

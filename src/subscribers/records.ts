@@ -14,6 +14,7 @@ import {
 } from './table.js';
 import type { PasswordVault } from './vault.js';
 import { isUniqueViolation } from '../db/rows.js';
+import { authSubscriberOf, type AuthSubscriber } from './directory.js';
 
 
 export interface SubscriberCatalog {
@@ -165,6 +166,11 @@ export class SubscriberRecords {
 
   list(filter: SubscriberFilter = {}): Promise<SubscriberRow[]> {
     return listSubscribers(this.db, filter);
+  }
+
+  /** The row as the server's directory holds it for authentication; throws PASSWORD_KEY when it cannot be read. */
+  forAuthentication(row: SubscriberRow): AuthSubscriber {
+    return authSubscriberOf(row, this.vault);
   }
 
   private async update(workspaceId: string, username: string, values: SubscriberValues): Promise<SubscriberRow> {

@@ -6,9 +6,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config, type NasConfig } from '../../src/config/index.js';
-import { accessRequestHandler, type AccessRequestDeps } from '../../src/handlers/access-request.js';
+import { accessRequestHandler, explainAccess, type AccessRequestDeps } from '../../src/handlers/access-request.js';
+import { METHOD_REPLY_ATTRIBUTES } from '../../src/radius/auth/authenticate.js';
 import { createLogger } from '../../src/log.js';
-import { generateNtResponse, ntPasswordHash } from '../../src/radius/auth/mschap.js';
+import { challengeResponse, generateNtResponse, ntPasswordHash } from '../../src/radius/auth/mschap.js';
 import type { Client } from '../../src/radius/clients.js';
 import { Code } from '../../src/radius/codes.js';
 import { VENDOR_MICROSOFT } from '../../src/radius/dictionary.js';
@@ -27,9 +28,10 @@ let config: Config;
 let nas: NasConfig;
 let client: Client<NasConfig>;
 const entries = new Map<string, AuthSubscriber>();
-const sessionChecks: Array<[number, number]> = [];
-/** Subscribers the fake simultaneous-use check reports as already at their limit. */
-const connected = new Set<number>();
+/** Subscribers whose open sessions the handler counted, in order. */
+const sessionChecks: number[] = [];
+/** Open sessions by subscriber, as the fake session tracker counts them. */
+const connected = new Map<number, number>();
 
 function subscriber(id: number, username: string, fields: Partial<AuthSubscriber> & { clear?: string | null } = {}): AuthSubscriber {
   const clear = fields.clear === undefined ? `${username}-pw` : fields.clear;
@@ -52,9 +54,9 @@ function subscriber(id: number, username: string, fields: Partial<AuthSubscriber
 const deps: AccessRequestDeps = {
   config: () => config,
   directory: { find: (workspaceId, username) => entries.get(`${workspaceId}\u0000${username}`) },
-  sessionLimit: (subscriberId, maxSessions) => {
-    sessionChecks.push([subscriberId, maxSessions]);
-    return connected.has(subscriberId) ? `already ${maxSessions} open session(s)` : undefined;
+  openSessions: (subscriberId) => {
+    sessionChecks.push(subscriberId);
+    return connected.get(subscriberId) ?? 0;
   },
 };
 
@@ -207,6 +209,8 @@ describe('credentials', () => {
       ...HOME_10.map(([name]) => name),
       'Framed-Pool',
     ]);
+    // The names explain reports for MS-CHAPv2 (METHOD_REPLY_ATTRIBUTES) are the ones the handler sends.
+    expect(withoutClass(ok).slice(0, 5).map(([name]) => name.replace(/^311:/, ''))).toEqual(METHOD_REPLY_ATTRIBUTES.mschap2);
     // RFC 2759 §5: "S=" and 40 hex digits, after the ident byte.
     expect((ok!.attributes[0]!.value as Buffer).subarray(1).toString()).toMatch(/^S=[0-9A-F]{40}$/);
     const wrong = handle(mschap2('alice', 'alice-px'));
@@ -295,17 +299,20 @@ describe('the subscriber status decides the profile', () => {
 });
 
 describe('simultaneous use (plans.yaml max_sessions)', () => {
-  it('asks with the plan’s limit; refuses with the limit in the message when it is reached', () => {
+  it('counts the open sessions; refuses with the limit in the message when the plan’s limit is reached', () => {
     sessionChecks.length = 0;
     expect(handle(pap('alice', 'alice-pw'))?.code).toBe(Code.AccessAccept);
     expect(handle(pap('bea', 'bea-pw'))?.code).toBe(Code.AccessAccept);
-    expect(sessionChecks).toEqual([[1, 1], [7, 2]]);
+    expect(sessionChecks).toEqual([1, 7]);
 
-    connected.add(1).add(7);
+    connected.set(1, 1).set(7, 1);
     const alice = handle(pap('alice', 'alice-pw'));
     expect(alice?.code).toBe(Code.AccessReject);
     expect(pairs(alice!.attributes)).toEqual([['Reply-Message', 'Already connected: at most 1 session(s) allowed for your plan']]);
-    expect(alice?.log).toMatchObject({ reason: 'already 1 open session(s)' });
+    expect(alice?.log).toMatchObject({ reason: 'simultaneous-use: 1 open session(s), plan allows 1' });
+    // business-50 allows 2: one open session still lets a second in, two do not.
+    expect(handle(pap('bea', 'bea-pw'))?.code).toBe(Code.AccessAccept);
+    connected.set(7, 2);
     expect(pairs(handle(pap('bea', 'bea-pw'))!.attributes)).toEqual([['Reply-Message', 'Already connected: at most 2 session(s) allowed for your plan']]);
     connected.clear();
   });
@@ -315,5 +322,102 @@ describe('simultaneous use (plans.yaml max_sessions)', () => {
     handle(pap('alice', 'wrong'));
     handle(pap('sam', 'sam-pw'));
     expect(sessionChecks).toEqual([]);
+  });
+});
+
+describe('MS-CHAPv1 (RFC 2433)', () => {
+  /** RFC 2548 §2.3.1: MS-CHAP-Response = ident ‖ flags 1 (use the NT response) ‖ LM-Response[24] ‖ NT-Response[24]. */
+  function mschap1(user: string, password: string): Buffer {
+    const challenge = randomBytes(8);
+    const response = Buffer.concat([Buffer.of(1, 1), Buffer.alloc(24), challengeResponse(challenge, ntPasswordHash(password))]);
+    return accessRequest({ secret: nas.secret, attributes: [attr(1, user), microsoft(11, challenge), microsoft(1, response)] }).packet;
+  }
+
+  it('the method’s attributes come first, named as METHOD_REPLY_ATTRIBUTES says', () => {
+    const ok = handle(mschap1('nick', 'nick-pw'));
+    expect(ok?.code).toBe(Code.AccessAccept);
+    expect(withoutClass(ok).slice(0, 3).map(([name]) => name.replace(/^311:/, ''))).toEqual(METHOD_REPLY_ATTRIBUTES.mschap1);
+    expect(withoutClass(ok).slice(3)).toEqual([...HOME_10, ['Framed-Pool', 'pppoe-pool']]);
+  });
+});
+
+describe('explainAccess: the handler’s steps without a request', () => {
+  const explain = (user: string, method: Parameters<typeof explainAccess>[3] = 'pap', nasData: NasConfig = nas) =>
+    explainAccess(deps, nasData, user, method);
+
+  /** The explanation's attributes in the handler's [name, value] form (vendor prefixed), Class left out. */
+  function fixed(user: string): Array<[string, unknown]> {
+    return explain(user).attributes.flatMap((a): Array<[string, unknown]> => {
+      if (a.varies !== 'no') return [];
+      const vendor = a.name.startsWith('Mikrotik-') ? '14988:' : '';
+      return [[vendor + a.name, a.value]];
+    });
+  }
+
+  it('agrees with the handler for every fixture subscriber: code, attributes, Class prefix, refusal', () => {
+    for (const user of ['alice', 'erin', 'sam', 'dora', 'stan', 'nick', 'bea', 'gus', 'olga', 'mallory']) {
+      for (const sessions of [0, 1, 2]) {
+        connected.set(1, sessions).set(7, sessions).set(2, sessions);
+        const real = handle(pap(user, `${user}-pw`))!;
+        const e = explain(user);
+        expect(e.code, `${user}, ${sessions} open`).toBe(real.code === Code.AccessAccept ? 'Access-Accept' : 'Access-Reject');
+        if (real.code === Code.AccessAccept) {
+          expect(fixed(user)).toEqual(withoutClass(real));
+          const tag = e.attributes.at(-1)!;
+          expect(tag).toMatchObject({ varies: 'random', name: 'Class', randomHexDigits: 16 });
+          if (tag.varies !== 'random') throw new Error('Class is random');
+          expect(sessionClass(real).startsWith(tag.prefix)).toBe(true);
+          expect(sessionClass(real).slice(tag.prefix.length)).toMatch(/^[0-9a-f]{16}$/);
+          expect(e.rejectDelaySeconds).toBeUndefined();
+        } else {
+          expect(e.attributes).toEqual([{ varies: 'no', name: 'Reply-Message', value: pairs(real.attributes)[0]![1] }]);
+          expect(e.reason).toBe(real.log.reason);
+          expect(e.rejectDelaySeconds).toBe(config.server.rejectDelaySeconds);
+        }
+      }
+    }
+    connected.clear();
+  });
+
+  it('reports the simultaneous-use count against the plan’s limit', () => {
+    connected.set(7, 1);
+    expect(explain('bea').decision).toMatchObject({ outcome: 'accept', sessions: { open: 1, limit: 2 } });
+    connected.set(7, 2);
+    expect(explain('bea')).toMatchObject({ code: 'Access-Reject', reason: 'simultaneous-use: 2 open session(s), plan allows 2', decision: { profile: 'plan', sessions: { open: 2, limit: 2 } } });
+    connected.clear();
+    // A refused status is not counted at all, as at login.
+    expect(explain('sam').decision).toMatchObject({ outcome: 'reject', profile: 'refuse', sessions: undefined });
+  });
+
+  it('a NAS of another workspace does not find the user: Reject, as the server would', () => {
+    // wanda lives in workspace `elsewhere`; the NAS serves `default`, where no wanda exists.
+    expect(explain('wanda')).toMatchObject({ code: 'Access-Reject', reason: 'unknown user', subscriber: undefined, credential: undefined });
+    const other = { ...nas, name: 'other', workspace: 'elsewhere' };
+    expect(explain('wanda', 'pap', other)).toMatchObject({ code: 'Access-Reject', reason: 'workspace elsewhere not configured', subscriber: undefined });
+    expect(explain('alice')).toMatchObject({ code: 'Access-Accept', subscriber: { id: 1, workspaceId: 'default', username: 'alice' } });
+  });
+
+  it('credentials: the method and whether what is stored can verify it', () => {
+    expect(explain('nick', 'chap')).toMatchObject({
+      code: 'Access-Reject',
+      reason: 'CHAP needs the clear password; only an NT hash is stored',
+      credential: { method: 'chap', stored: 'nt-hash', usableMethods: ['pap', 'mschap1', 'mschap2'] },
+      attributes: [{ varies: 'no', name: 'Reply-Message', value: BAD_CREDENTIALS }],
+    });
+    expect(explain('alice', 'chap').credential).toMatchObject({ stored: 'password', unusable: undefined, usableMethods: ['pap', 'chap', 'mschap1', 'mschap2'] });
+    const v2 = explain('nick', 'mschap2');
+    expect(v2.code).toBe('Access-Accept');
+    expect(v2.attributes.slice(0, 5)).toEqual(METHOD_REPLY_ATTRIBUTES.mschap2.map((name) => ({ varies: 'request', name })));
+  });
+
+  it('never carries a password or an NT hash', () => {
+    for (const user of ['alice', 'nick']) {
+      for (const method of ['pap', 'chap', 'mschap2'] as const) {
+        const text = JSON.stringify(explain(user, method), (_k, v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v));
+        expect(text).not.toContain(`${user}-pw`);
+        expect(text).not.toContain(ntPasswordHash(`${user}-pw`).toString('hex'));
+        expect(text).not.toContain('ntHash');
+      }
+    }
   });
 });

@@ -237,7 +237,7 @@ beforeAll(async () => {
   handlers = createHandlers({
     config: () => config,
     directory: { find: (workspace, username) => (workspace === entry.workspaceId && username === USER ? entry : undefined) },
-    sessionLimit: () => undefined,
+    openSessions: () => 0,
     record: async (record) => {
       recorded.push(record);
       return true;

@@ -26,6 +26,26 @@ export type AuthResult =
   | { ok: true; method: AuthMethod; attributes: ReplyAttribute[] }
   | { ok: false; method: AuthMethod | undefined; reason: string; attributes: ReplyAttribute[] };
 
+/**
+ * Why the stored credentials cannot verify `method`, or undefined when they can. CHAP hashes the clear password with
+ * the challenge (RFC 1994 §4.1, RFC 2865 §2.2), so it needs it; PAP compares either form; MS-CHAPv2 and v1 use the
+ * NT hash (RFC 2759 §8.3, the same in RFC 2433), which is always stored or derived from the password.
+ */
+export function unusableCredential(method: AuthMethod, stored: Pick<StoredCredentials, 'password'>): string | undefined {
+  return method === 'chap' && !stored.password ? 'CHAP needs the clear password; only an NT hash is stored' : undefined;
+}
+
+/**
+ * The attributes each method adds to an Access-Accept before the profile's, in this order; their values are
+ * computed from the request (RFC 2759 §8.7 success string, RFC 2548 §2.4 MPPE keys), so they differ in every reply.
+ */
+export const METHOD_REPLY_ATTRIBUTES: Readonly<Record<AuthMethod, readonly string[]>> = Object.freeze({
+  pap: [],
+  chap: [],
+  mschap2: ['MS-CHAP2-Success', 'MS-MPPE-Send-Key', 'MS-MPPE-Recv-Key', 'MS-MPPE-Encryption-Policy', 'MS-MPPE-Encryption-Types'],
+  mschap1: ['MS-CHAP-MPPE-Keys', 'MS-MPPE-Encryption-Policy', 'MS-MPPE-Encryption-Types'],
+});
+
 /** Which method a request uses; undefined when it carries no credentials we know. */
 export function detectMethod(request: RadiusRequest): AuthMethod | undefined {
   if (request.hasUserPassword) return 'pap';
@@ -72,12 +92,11 @@ export function authenticate(
       return ok ? { ok, method, attributes: [] } : { ok, method, reason: 'wrong password', attributes: [] };
     }
     case 'chap': {
-      if (!stored.password) {
-        return { ok: false, method, reason: 'CHAP needs the clear password; only an NT hash is stored', attributes: [] };
-      }
+      const unusable = unusableCredential(method, stored);
+      if (unusable !== undefined) return { ok: false, method, reason: unusable, attributes: [] };
       // RFC 2865 §2.2: the challenge is CHAP-Challenge when present, else the Request Authenticator.
       const challenge = rawAttribute(request, Attr.ChapChallenge) ?? request.authenticator;
-      const ok = verifyChap(rawAttribute(request, Attr.ChapPassword)!, challenge, stored.password);
+      const ok = verifyChap(rawAttribute(request, Attr.ChapPassword)!, challenge, stored.password!);
       return ok ? { ok, method, attributes: [] } : { ok, method, reason: 'wrong password', attributes: [] };
     }
     case 'mschap2': {

@@ -1,10 +1,15 @@
-/** @module web/admin/billing-routes — status and history of a subscriber, operator overrides, promises, the evaluator. */
+/**
+ * @module web/admin/billing-routes — status and history of a subscriber, what its next login would get (explain),
+ * operator overrides, promises, the evaluator.
+ */
 
 import type { SubscriberStatus } from '../../db/schema.js';
 import { type AdminDeps, invalid, statusReport, when } from './deps.js';
+import { chooseNas, explainSubscriber } from './explain.js';
 import { presentEvent, presentTransition } from './present.js';
 import {
-  EvaluateInput, Evaluation, EventPage, HistoryQuery, IdParams, PromiseInput, ReasonInput, StatusChange, StatusReport,
+  EvaluateInput, Evaluation, EventPage, ExplainQuery, Explanation, HistoryQuery, IdParams, PromiseInput, ReasonInput, StatusChange,
+  StatusReport,
 } from './schemas.js';
 import { route, type Route } from './route-table.js';
 
@@ -18,6 +23,20 @@ export function billingRoutes(deps: AdminDeps): Route[] {
       response: { status: 200, description: 'the status report', schema: StatusReport },
       errors: [404],
       handler: async ({ params }) => statusReport(deps, params.id),
+    }),
+    route({
+      method: 'get', path: '/subscribers/{id}/explain', operationId: 'explainLogin', tag: 'billing', scope: 'read',
+      summary: 'What an Access-Request from a NAS would get now: Accept or Reject, the reply attributes, the reasons, the next change',
+      params: IdParams,
+      query: ExplainQuery,
+      response: { status: 200, description: 'the explanation (no password or hash; nothing is written)', schema: Explanation },
+      errors: [404],
+      handler: async ({ params, query }) => {
+        const row = await billing.get(params.id);
+        const choice = chooseNas(deps.config(), row.workspaceId, query.nas);
+        if (!choice.ok) throw invalid('query.nas', choice.problem);
+        return explainSubscriber(deps, row.id, choice.nas, query.method);
+      },
     }),
     route({
       method: 'post', path: '/subscribers/{id}/status', operationId: 'setStatus', tag: 'billing', scope: 'write',

@@ -170,6 +170,66 @@ export const VoidOutcome = named('VoidOutcome', z.object({
   status: StatusReport,
 }));
 
+/** The credential methods `explain` asks about, as NAS configurations name them. */
+export const EXPLAIN_METHODS = ['pap', 'chap', 'mschapv2'] as const;
+const CredentialMethod = z.enum(['pap', 'chap', 'mschapv1', 'mschapv2']);
+
+export const ExplainedAttribute = named('ExplainedAttribute', z.object({
+  name: z.string().describe('RADIUS attribute name (standard, Mikrotik-* or MS-*)'),
+  value: z.union([z.string(), z.number()]).nullable()
+    .describe('the value sent; for varies=random the fixed prefix followed by <random>; null for varies=request'),
+  varies: z.enum(['no', 'random', 'request'])
+    .describe('no: sent exactly so; random: fixed_prefix then random_hex_digits random hex digits, fresh in every reply (Class); request: computed from the request (MS-CHAP2-Success, MPPE keys)'),
+  fixed_prefix: z.string().nullable(),
+  random_hex_digits: z.number().int().nullable(),
+}));
+
+export const Explanation = named('Explanation', z.object({
+  now: time,
+  timezone: z.string().describe("the workspace's time zone"),
+  subscriber: z.object({
+    id: z.number().int(),
+    username: z.string(),
+    workspace: z.string(),
+    plan: z.string(),
+    static_ip: z.string().nullable(),
+  }),
+  nas: z.object({
+    name: z.string(),
+    workspace: z.string(),
+    workspace_match: z.boolean().describe("false: the NAS serves another workspace, where the server looks the username up instead"),
+  }),
+  method: z.enum(EXPLAIN_METHODS),
+  credential: z.object({
+    stored: z.enum(['password', 'nt-hash']),
+    usable: z.boolean().describe('whether the stored credential can verify this method (the password itself is not checked)'),
+    reason: z.string().nullable(),
+    usable_methods: z.array(CredentialMethod),
+  }).nullable().describe('null: the subscriber was not found from this NAS, so no credential is checked'),
+  code: z.enum(['Access-Accept', 'Access-Reject']),
+  reason: z.string().nullable().describe('why an Access-Reject, as the server logs it'),
+  profile: z.enum(['plan', 'expired', 'refuse']).nullable().describe("what the subscriber's status calls for"),
+  attributes: z.array(ExplainedAttribute).describe('the reply attributes in the order they are sent'),
+  reject_delay_seconds: z.number().nullable(),
+  sessions: z.object({ open: z.number().int(), limit: z.number().int() }).nullable()
+    .describe("simultaneous use: open sessions against the plan's max_sessions; null when not checked"),
+  billing: z.object({
+    status: Status.describe('the stored status: what a login reads'),
+    status_reason: z.string().nullable(),
+    since: nullableTime,
+    evaluated_status: Status.describe('what the billing rules give now'),
+    evaluated_reason: z.string(),
+    pending: z.boolean().describe('true: the evaluator moves the stored status to evaluated_status at its next run'),
+    evaluation_interval_seconds: z.number(),
+    managed: z.boolean(),
+    promise_until: nullableTime,
+    promise_active: z.boolean(),
+    override: Override.nullable().describe('a status pinned by an operator'),
+    next: z.object({ status: Status, at: time, reason: z.string() }).nullable().describe('the next automatic change'),
+  }),
+  notes: z.array(z.string()).describe('anything else that decides the answer'),
+}));
+
 export const Evaluation = named('Evaluation', z.object({
   at: time,
   dry_run: z.boolean(),
@@ -235,6 +295,11 @@ export const PromiseInput = z.strictObject({
 export const ReasonInput = z.strictObject({ reason: z.string().min(1).max(500) });
 
 export const HistoryQuery = z.object({ ...Paging });
+
+export const ExplainQuery = z.object({
+  nas: z.string().min(1).optional().describe("the NAS (nas.yaml name) the Access-Request would come from; default: the only NAS of the subscriber's workspace"),
+  method: z.enum(EXPLAIN_METHODS).default('pap').describe('the credential method the NAS would use'),
+});
 
 export const SessionQuery = z.object({
   workspace: z.string().min(1).optional(),

@@ -117,6 +117,17 @@ describe('the OpenAPI document', () => {
     expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } });
   });
 
+  it('documents explain: its query options and the Explanation it answers with', () => {
+    const op = (doc.paths as Record<string, Record<string, Json>>)['/subscribers/{id}/explain']!.get!;
+    const params = op.parameters as Json[];
+    expect(params.find((p) => p.name === 'method')).toMatchObject({ in: 'query', required: false, schema: { enum: ['pap', 'chap', 'mschapv2'], default: 'pap' } });
+    expect(params.find((p) => p.name === 'nas')).toMatchObject({ in: 'query', required: false, schema: { type: 'string' } });
+    expect(Object.keys(op.responses as Json).sort()).toEqual(['200', '400', '401', '403', '404', '500']);
+    const ok = (op.responses as Record<string, { content: Record<string, { schema: { $ref: string } }> }>)['200']!;
+    const schema = resolve(ok.content['application/json']!.schema.$ref);
+    expect(Object.keys(schema.properties as Json)).toEqual(expect.arrayContaining(['code', 'attributes', 'credential', 'sessions', 'billing', 'nas']));
+  });
+
   it('real responses match the schemas the document gives for them', async () => {
     b.clock.now = new Date('2025-01-15T12:00:00Z');
     const created = await b.call('POST', '/subscribers', { body: { username: 'doc', account: 'A-doc', plan: 'home-10', nt_hash: '8846f7eaee8fb117ad06bdd830b7586c', paid_until: '2025-01-05' } });
@@ -128,6 +139,7 @@ describe('the OpenAPI document', () => {
       ['get', '/subscribers', await b.call('GET', '/subscribers')],
       ['get', '/subscribers/{id}/status', await b.call('GET', `/subscribers/${subscriber.id}/status`)],
       ['get', '/subscribers/{id}/history', await b.call('GET', `/subscribers/${subscriber.id}/history`)],
+      ['get', '/subscribers/{id}/explain', await b.call('GET', `/subscribers/${subscriber.id}/explain?method=mschapv2`)],
       ['get', '/payments', await b.call('GET', '/payments')],
       ['get', '/sessions', await b.call('GET', '/sessions')],
     ];
