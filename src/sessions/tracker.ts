@@ -38,15 +38,6 @@ export class SessionTracker {
     return n;
   }
 
-  /**
-   * A refusal reason when the subscriber is at the limit. Login no longer calls this: the Access-Request decision
-   * (src/profile/access-decision.ts) makes the check from `count`.
-   */
-  limit(subscriberId: number, maxSessions: number): string | undefined {
-    const n = this.count(subscriberId);
-    return n >= maxSessions ? `simultaneous-use: ${n} open session(s), plan allows ${maxSessions}` : undefined;
-  }
-
   /** Changes this instance committed. */
   apply(changes: readonly SessionChange[]): void {
     for (const c of changes) {

@@ -33,14 +33,6 @@ describe('SessionTracker', () => {
     expect(tracker.size).toBe(1); // the stale one stays until the sweep closes it
   });
 
-  it('limit: a refusal reason at the limit, nothing below it', () => {
-    const tracker = new SessionTracker({ staleFactor: () => 3, clock: () => 0 });
-    expect(tracker.limit(7, 1)).toBeUndefined();
-    tracker.apply([change(1, 7, true)]);
-    expect(tracker.limit(7, 2)).toBeUndefined();
-    expect(tracker.limit(7, 1)).toBe('simultaneous-use: 1 open session(s), plan allows 1');
-  });
-
   it('replace: a re-read does not undo a local change made after it began', () => {
     const tracker = new SessionTracker({ staleFactor: () => 3, clock: () => 0 });
     tracker.apply([change(1, 7, true), change(2, 8, true)]);
