@@ -55,15 +55,22 @@ export class DuplicateCache {
     return NEW;
   }
 
-  /** Record the reply sent for a request. */
-  complete(key: string, reply: Buffer): void {
+  /**
+   * Record the reply sent for a request. Only the request that holds the entry: when a NAS has given up on a request
+   * and reused its Identifier for a new one meanwhile, the old request's reply must not become the new one's.
+   */
+  complete(key: string, authenticator: Buffer, reply: Buffer): void {
     const entry = this.entries.get(key);
-    if (entry) entry.reply = reply;
+    if (entry && sameAuthenticator(entry, authenticator)) entry.reply = reply;
   }
 
-  /** Forget a request that got no reply (dropped), so a retransmission is processed afresh. */
-  forget(key: string): void {
-    this.entries.delete(key);
+  /**
+   * Forget a request that got no reply (dropped), so a retransmission is processed afresh; again only the request
+   * that holds the entry, so a newer request under the same key stays "in progress".
+   */
+  forget(key: string, authenticator: Buffer): void {
+    const entry = this.entries.get(key);
+    if (entry && sameAuthenticator(entry, authenticator)) this.entries.delete(key);
   }
 
   /** Drop every entry whose window has passed (the oldest first; stops at the first one still live). */

@@ -343,12 +343,12 @@ export class RadiusServer<T> {
     try {
       request = decodeAttributes(frame);
     } catch (err) {
-      this.dedupe.forget(context.key);
+      this.dedupe.forget(context.key, context.frame.authenticator);
       return this.drop('malformed', { nas: context.client.name, why: (err as Error).message });
     }
     const handler = this.options.handlers[frame.code];
     if (!handler) {
-      this.dedupe.forget(context.key);
+      this.dedupe.forget(context.key, context.frame.authenticator);
       return this.drop('no-handler', { nas: context.client.name, code: frame.code });
     }
     let outcome: ReturnType<Handler<T>>;
@@ -367,7 +367,7 @@ export class RadiusServer<T> {
   }
 
   private handlerFailed(err: unknown, context: RequestContext<T>): void {
-    this.dedupe.forget(context.key);
+    this.dedupe.forget(context.key, context.frame.authenticator);
     this.countDrop('handler-error', context.client.name);
     // One line a minute per request code, bound to the request that logged it; the next one counts the rest.
     this.errors.error(`handler-failed|${context.frame.code}`, err, 'handler failed; no reply sent', requestFields(context));
@@ -376,12 +376,12 @@ export class RadiusServer<T> {
   private answer(context: RequestContext<T>, result: HandlerOutcome): void {
     const { client, frame } = context;
     if (!result) {
-      this.dedupe.forget(context.key);
+      this.dedupe.forget(context.key, context.frame.authenticator);
       this.countDrop('handler-declined', client.name);
       return;
     }
     if ('drop' in result) {
-      this.dedupe.forget(context.key);
+      this.dedupe.forget(context.key, context.frame.authenticator);
       return this.drop(result.drop, requestFields(context));
     }
     let reply: Buffer;
@@ -394,7 +394,7 @@ export class RadiusServer<T> {
         messageAuthenticator: MA_REPLY_CODES.has(result.code) || frame.code === Code.StatusServer,
       });
     } catch (err) {
-      this.dedupe.forget(context.key);
+      this.dedupe.forget(context.key, context.frame.authenticator);
       if (err instanceof PacketTooLargeError) {
         // RFC 2865 §3: at most 4096 bytes; the request's Proxy-States are echoed in full (§5.33) or not at all.
         this.countDrop('reply-too-large', client.name);
@@ -425,7 +425,7 @@ export class RadiusServer<T> {
   }
 
   private send(context: RequestContext<T>, reply: Buffer): void {
-    this.dedupe.complete(context.key, reply);
+    this.dedupe.complete(context.key, context.frame.authenticator, reply);
     this.stats.replied++;
     context.socket.send(reply, context.source.port, context.source.address);
   }
