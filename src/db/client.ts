@@ -75,9 +75,21 @@ function redactUrl(url: string): string {
   }
 }
 
+/**
+ * Seconds a pool connection waits before it reconnects after its `retries`-th failed connection in a row: 0.1, 0.2,
+ * 0.4, 0.8, then 1. postgres.js's default grows to 10–20 s over an outage of a few seconds (the count is shared by
+ * the pool and reset only by a successful connection), so after the database came back accounting stayed unwritten
+ * and unanswered that long, and a SIGTERM meanwhile overran the 15 s shutdown. Ten connections at most once a second
+ * is no load on a server that is starting up.
+ */
+function reconnectDelaySeconds(retries: number): number {
+  return Math.min(0.05 * 2 ** retries, 1);
+}
+
 function openPostgres(url: string, max: number): Promise<DatabaseHandle> {
   ensureDriverPatched();
-  return openPostgresClient(postgres(url, { max, onnotice: () => {}, connect_timeout: 10 }), 'postgres', redactUrl(url));
+  const client = postgres(url, { max, onnotice: () => {}, connect_timeout: 10, backoff: reconnectDelaySeconds });
+  return openPostgresClient(client, 'postgres', redactUrl(url));
 }
 
 async function openPostgresClient(
