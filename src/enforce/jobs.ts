@@ -154,10 +154,13 @@ export async function loadSubscribers(db: Db, ids: readonly number[]): Promise<M
 }
 
 /** Extend the lease of every job `instance` is working on. */
-export async function renewLeases(db: Db, instance: string, leaseSeconds: number): Promise<number> {
+export async function renewLeases(db: Db, instance: string, leaseSeconds: number, ids: readonly number[]): Promise<number> {
+  // Only the jobs the caller is working on: a job whose claim reached the database but whose answer was lost (the
+  // connection cut) is this instance's too, yet nobody runs it; renewing it as well would keep it from ever running.
+  if (ids.length === 0) return 0;
   const result = await db.execute(sql`
     update enforcement_jobs set claimed_until = now() + make_interval(secs => ${leaseSeconds}::float8)
-    where claimed_by = ${instance} and state = 'running'
+    where claimed_by = ${instance} and state = 'running' and id = any(${bigintArray(ids)}::bigint[])
     returning id`);
   return rowsOf(result).length;
 }
@@ -239,10 +242,29 @@ export interface JobListing extends EnforcementJobRow {
   username: string | null;
 }
 
-export async function listJobs(db: Db, options: { failed?: boolean; subscriberId?: number; limit?: number } = {}): Promise<JobListing[]> {
+export interface JobFilter {
+  /** Same as `state: 'failed'`. */
+  failed?: boolean;
+  state?: EnforcementJobState;
+  subscriberId?: number;
+  /** Jobs with at least one attempt on this NAS. */
+  nas?: string;
+  /** Jobs created in the last this many seconds, by the database's clock. */
+  createdWithinSeconds?: number;
+  limit?: number;
+}
+
+export async function listJobs(db: Db, options: JobFilter = {}): Promise<JobListing[]> {
   const conditions: SQL[] = [];
   if (options.failed) conditions.push(eq(enforcementJobs.state, 'failed'));
+  if (options.state !== undefined) conditions.push(eq(enforcementJobs.state, options.state));
   if (options.subscriberId !== undefined) conditions.push(eq(enforcementJobs.subscriberId, options.subscriberId));
+  if (options.nas !== undefined) {
+    conditions.push(sql`exists (select 1 from ${enforcementAttempts} where ${enforcementAttempts.jobId} = ${enforcementJobs.id} and ${enforcementAttempts.nas} = ${options.nas})`);
+  }
+  if (options.createdWithinSeconds !== undefined) {
+    conditions.push(sql`${enforcementJobs.createdAt} >= now() - make_interval(secs => ${options.createdWithinSeconds})`);
+  }
   const jobs = await db
     .select()
     .from(enforcementJobs)

@@ -79,6 +79,8 @@ export class EnforcementWorkers {
   private readonly errors: RateLimitedLog;
   private readonly inFlight = new Map<number, Promise<void>>();
   private readonly queue: JobResult[] = [];
+  /** The results being written now (out of `queue` until the write ends). */
+  private recording: readonly JobResult[] = [];
   private flushing: Promise<void> | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -107,8 +109,10 @@ export class EnforcementWorkers {
     }
     this.unlisten = await this.options.database.listen(ENFORCEMENT_CHANNEL, () => this.wake());
     this.heartbeat = setInterval(() => {
-      if (this.inFlight.size === 0) return;
-      renewLeases(this.options.database.db, this.instanceId, this.options.config().server.enforcement.leaseSeconds)
+      // The jobs this instance holds: running, or finished with their result not yet written.
+      const held = [...this.inFlight.keys(), ...[...this.queue, ...this.recording].map((result) => result.job.id)];
+      if (held.length === 0) return;
+      renewLeases(this.options.database.db, this.instanceId, this.options.config().server.enforcement.leaseSeconds, held)
         .catch((err: unknown) => this.errors.error('lease-renewal', err, 'enforcement: lease renewal failed'));
     }, Math.max(200, (settings.leaseSeconds * 1000) / 3));
     this.heartbeat.unref();
@@ -316,6 +320,7 @@ export class EnforcementWorkers {
     while (this.flushing) await this.flushing;
     if (this.queue.length === 0) return;
     const batch = this.queue.splice(0);
+    this.recording = batch;
     let failed = false;
     const started = performance.now();
     this.flushing = recordResults(this.options.database.db, this.instanceId, batch)
@@ -327,6 +332,7 @@ export class EnforcementWorkers {
       })
       .finally(() => {
         this.flushing = undefined;
+        this.recording = [];
       });
     await this.flushing;
     if (this.queue.length > 0 && !this.stopping) this.schedule(failed ? 1000 : FLUSH_GATHER_MS);

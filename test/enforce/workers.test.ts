@@ -2,12 +2,13 @@
  * Enforcement workers as a fleet: several instances on one database never act twice on one job, requests to a NAS
  * stay within its concurrency while NASes are served in parallel, and older jobs of a subscriber merge into newer.
  */
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.js';
 import { openDatabase, type DatabaseHandle } from '../../src/db/client.js';
 import { enforcementAttempts, enforcementJobs } from '../../src/db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../../src/db/channels.js';
-import { createClaimedJob } from '../../src/enforce/jobs.js';
+import { createClaimedJob, renewLeases } from '../../src/enforce/jobs.js';
 import { EnforcementWorkers } from '../../src/enforce/workers.js';
 import { createLogger } from '../../src/log.js';
 import { Code } from '../../src/radius/codes.js';
@@ -211,5 +212,19 @@ describe('the job carries the decision', () => {
       await enforcement.close();
       if (own) await database.close();
     }
+  });
+});
+
+describe('leases', () => {
+  it('are renewed only for the jobs named: a claim whose answer was lost is not kept from running forever', async () => {
+    const { id } = await addSubscriber(t, { username: 'leased', plan: 'business-50' });
+    const job = { subscriberId: id, workspaceId: 'default', kind: 'status', fromStatus: 'active', toStatus: 'expired', reason: 'test' };
+    const working = await createClaimedJob(db(), 'lessee', 5, job);
+    const lost = await createClaimedJob(db(), 'lessee', 5, job); // claimed in the database, unknown to the instance
+    expect(await renewLeases(db(), 'lessee', 600, [working.id])).toBe(1);
+    expect(await renewLeases(db(), 'lessee', 600, [])).toBe(0);
+    const until = async (jobId: number) =>
+      (await db().select({ until: enforcementJobs.claimedUntil }).from(enforcementJobs).where(eq(enforcementJobs.id, jobId)))[0]!.until!.getTime();
+    expect((await until(working.id)) - (await until(lost.id))).toBeGreaterThan(500_000);
   });
 });
