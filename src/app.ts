@@ -14,6 +14,7 @@ import { EnforcementWorkers } from './enforce/workers.js';
 import { jobCounts, oldestUnfinishedJobAges, pruneFinishedJobs } from './enforce/jobs.js';
 import { ReconcileSchedule } from './enforce/reconcile-schedule.js';
 import type { Logger } from './log.js';
+import { RateLimitedLog } from './log-limit.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
 import { makeSecret } from './radius/encode.js';
 import { RadiusServer } from './radius/server.js';
@@ -215,8 +216,9 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
 
     // The main web app: admin API under /api/v1, reminder pages. Each feature mounts its routes here.
     const web = new Hono();
+    const webErrors = new RateLimitedLog(log);
     web.onError((err, c) => {
-      log.error({ err, path: c.req.path }, 'unhandled HTTP error');
+      webErrors.error(`web ${c.req.routePath}`, err, 'unhandled HTTP error', { path: c.req.path });
       return c.json({ error: 'internal error' }, 500);
     });
     // Reminder-link keys (configured, or generated in the data dir): the admin API and the reminder pages use them.

@@ -14,6 +14,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as z from 'zod';
 import type { AdminTokenConfig } from '../../config/index.js';
 import { ERRORS, RadgateError } from '../../errors.js';
+import { RateLimitedLog } from '../../log-limit.js';
 import { allows, bearerToken, findToken } from './auth.js';
 import { billingRoutes } from './billing-routes.js';
 import { enforcementRoutes } from './enforcement-routes.js';
@@ -147,7 +148,9 @@ export function createAdminApi(deps: AdminDeps): Hono<Env> {
     throw new RadgateError('NOT_FOUND', 'no such API route');
   });
 
-  app.onError((err, c) => errorReply(err, c, log));
+  // An outage fails every call: code and message only, one line a minute per route (src/log-limit.ts).
+  const errors = new RateLimitedLog(log);
+  app.onError((err, c) => errorReply(err, c, errors));
   return app;
 }
 
@@ -155,10 +158,10 @@ export function createAdminApi(deps: AdminDeps): Hono<Env> {
  * The one error mapping: a RadgateError answers with its catalogue status, its code and its (specific) message;
  * 400s list the fields at fault. A 5xx code and anything else is INTERNAL with no detail, the error only logged.
  */
-function errorReply(err: Error, c: Context, log: AdminDeps['log']) {
+function errorReply(err: Error, c: Context, errors: RateLimitedLog) {
   const status = err instanceof RadgateError ? ERRORS[err.code].status : ERRORS.INTERNAL.status;
   if (!(err instanceof RadgateError) || status >= 500) {
-    log.error({ err, method: c.req.method, path: c.req.path }, 'admin api internal error');
+    errors.error(`${c.req.method} ${c.req.routePath}`, err, 'admin api internal error', { method: c.req.method, path: c.req.path });
     return c.json({ error: { code: ERRORS.INTERNAL.code, message: ERRORS.INTERNAL.message } }, ERRORS.INTERNAL.status as ContentfulStatusCode);
   }
   return c.json({ error: { code: err.code, message: err.message, ...problemsOfError(err, status) } }, status as ContentfulStatusCode);

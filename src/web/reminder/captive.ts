@@ -13,6 +13,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { formatIp, parseIp, type Config, type WorkspaceConfig } from '../../config/index.js';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
+import { RateLimitedLog } from '../../log-limit.js';
 import { findOpenSessionByIp } from '../../sessions/store.js';
 import { subscriberById, subscribersWithStaticIp } from '../../subscribers/table.js';
 import { TrustedProxies } from '../client-address.js';
@@ -60,6 +61,8 @@ function localAddress(c: Context): string | undefined {
 export function createCaptiveApp(options: CaptiveOptions): Hono {
   const { db, keys } = options;
   const log = options.log.child({ component: 'captive' });
+  // Every redirected request fails the same way while the database is away: one line a minute (src/log-limit.ts).
+  const errors = new RateLimitedLog(log);
   const lookup = options.lookup ?? defaultLookup(db);
   const now = options.now ?? (() => new Date());
   const cacheMs = options.cacheMs ?? 10_000;
@@ -113,7 +116,7 @@ export function createCaptiveApp(options: CaptiveOptions): Hono {
       try {
         location = await decide(config, client, local);
       } catch (err) {
-        log.error({ err, client }, 'captive lookup failed; sending the generic page');
+        errors.error('captive-lookup', err, 'captive lookup failed; sending the generic page', { client });
         const workspace = fallbackWorkspace(config, local);
         location = workspace === undefined ? undefined : workspaceUrl(workspace);
         return location === undefined ? neutral(c, 503) : redirect(c, location);

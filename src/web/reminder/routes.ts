@@ -20,6 +20,7 @@ import { Hono, type Context } from 'hono';
 import { LOGO_TYPES, type Config, type WorkspaceConfig } from '../../config/index.js';
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
+import { RateLimitedLog } from '../../log-limit.js';
 import { TrustedProxies } from '../client-address.js';
 import { html } from '../html.js';
 import { RateLimiter } from '../rate-limit.js';
@@ -73,6 +74,7 @@ interface Logo {
 export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
   const { db, keys } = options;
   const log = options.log.child({ component: 'reminder' });
+  const errors = new RateLimitedLog(log);
   const now = options.now ?? (() => new Date());
   const limiter = options.rateLimiter ?? new RateLimiter({ limit: options.config().server.reminderRateLimit });
   // Per config object: a reload brings new proxies and logos.
@@ -147,7 +149,7 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
       log.info({ client, link, workspace: workspace.id, subscriberId: subscriber.id, status: subscriber.status }, 'reminder page shown');
       return page(c, 200, reminderPage(workspace, view));
     } catch (err) {
-      log.error({ err, client, link }, 'reminder page failed');
+      errors.error('reminder-page', err, 'reminder page failed', { client, link });
       return failure(c, 500);
     }
   });
