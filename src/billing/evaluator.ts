@@ -65,8 +65,11 @@ export class BillingEvaluator {
     });
   }
 
-  /** One pass over every billed subscriber. `dryRun` reports what would change and writes nothing. */
-  async run(options: { dryRun?: boolean } = {}): Promise<EvaluationResult> {
+  /**
+   * One pass over every billed subscriber. `dryRun` reports what would change and writes nothing.
+   * `onProgress(done, total)`: subscribers evaluated of those billed, after the scan and after each written batch.
+   */
+  async run(options: { dryRun?: boolean; onProgress?: (done: number, total: number) => void } = {}): Promise<EvaluationResult> {
     const dryRun = options.dryRun ?? false;
     const now = await this.clock();
     const config = this.options.config();
@@ -86,6 +89,8 @@ export class BillingEvaluator {
     }
     // Batches, each one transaction: lock the rows (in id order, so racing instances cannot deadlock), recompute
     // from what is there now (a payment or another evaluator may have changed it since the scan), write.
+    const unchanged = rows.length - due.length;
+    options.onProgress?.(unchanged, rows.length);
     for (let i = 0; i < due.length; i += BATCH) {
       const batch = due.slice(i, i + BATCH);
       const workspaceOf = new Map(batch.map((d) => [d.id, d.workspace] as const));
@@ -95,6 +100,7 @@ export class BillingEvaluator {
         return writeTransitions(tx, changes, actor, now);
       });
       transitions.push(...applied);
+      options.onProgress?.(unchanged + i + batch.length, rows.length);
     }
     if (!dryRun && transitions.length > 0) {
       await this.billing.changed(transitions.map((t) => t.subscriberId), true);

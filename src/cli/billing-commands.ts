@@ -17,6 +17,7 @@ import { openSessionsOfSubscriber } from '../sessions/store.js';
 import type { CliContext } from './context.js';
 import { keyValues, localTime as local, relativeTime as relative, table } from './format.js';
 import { need } from './args.js';
+import { Progress } from './progress.js';
 
 export const BILLING_COMMANDS = ['pay', 'payments', 'void', 'status', 'promise', 'evaluate', 'history', 'disable', 'enable', 'paid-until'] as const;
 export type BillingCommand = (typeof BILLING_COMMANDS)[number];
@@ -30,7 +31,8 @@ export const BILLING_USAGE = `radgate billing commands (USER is a username; --wo
   status USER --set STATUS --reason TEXT [--until DATE]  pin a status (${OVERRIDE_STATUSES.join(', ')})
   status USER --auto                                     clear a pinned status: the thresholds decide again
   promise USER --until DATE [--reason TEXT]              promise to pay: service restored until DATE
-  evaluate [--dry-run] [--json]                          apply the thresholds now (--dry-run: what would change)
+  evaluate [--dry-run] [--json] [--quiet]                apply the thresholds now (--dry-run: what would change);
+                                                         progress on a terminal, then a summary (none with --json)
   history USER [--limit N] [--json]                      transitions, payments and operator actions
   disable USER --reason TEXT | enable USER               administrative off/on (beats every other rule)
   paid-until USER (DATE | none) [--reason TEXT]          set paid_until directly (none: stop billing USER)
@@ -51,6 +53,7 @@ const OPTIONS = {
   limit: { type: 'string' },
   offset: { type: 'string' },
   json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
 } as const;
 
 function count(value: string | undefined, fallback: number, what: string): number {
@@ -144,12 +147,13 @@ export async function billingCommand(ctx: CliContext, command: BillingCommand, a
     }
     case 'evaluate': {
       const evaluator = new BillingEvaluator({ database, config: () => config, clock, log: ctx.log, actor, afterChange: undefined });
-      const r = await evaluator.run({ dryRun: values['dry-run'] === true });
+      const progress = new Progress({ label: 'evaluating subscribers', verb: 'evaluated', noun: 'subscribers', one: 'subscriber', quiet: values.quiet === true || values.json === true });
+      const { result: r, summary } = await progress.track((onProgress) => evaluator.run({ dryRun: values['dry-run'] === true, onProgress }), (x) => x.checked);
       if (values.json) return JSON.stringify(r, null, 2);
       const verb = r.dryRun ? 'would change' : 'changed';
       const head = `${r.checked} billed subscriber(s) checked at ${r.at.toISOString()}; ${r.transitions.length} ${verb}${r.dryRun ? ' (dry run: nothing written)' : ''}`;
-      if (r.transitions.length === 0) return head;
-      return `${head}\n${table(['WORKSPACE', 'USER', 'FROM', 'TO', 'EFFECTIVE', 'REASON'], r.transitions.map((t) => [t.workspaceId, t.username, t.from, t.to, t.effectiveAt.toISOString(), t.reason]))}`;
+      if (r.transitions.length === 0) return `${head}\n${summary}`;
+      return `${head}\n${table(['WORKSPACE', 'USER', 'FROM', 'TO', 'EFFECTIVE', 'REASON'], r.transitions.map((t) => [t.workspaceId, t.username, t.from, t.to, t.effectiveAt.toISOString(), t.reason]))}\n${summary}`;
     }
     case 'history': {
       const row = await find(need(positionals[0], 'USER', BILLING_USAGE));

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import type { NasConfig } from '../config/index.js';
+import { ENFORCEMENT_JOB_STATES, type EnforcementJobState } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import { createClaimedJob, getJob, jobCounts, listJobs } from '../enforce/jobs.js';
 import { describeRadius, identification, retryPolicy, type AttemptRecord } from '../enforce/ladder.js';
@@ -16,14 +17,16 @@ import { describeErrorCause, RadiusClient, type CoaResult } from '../radius/clie
 import { Code } from '../radius/codes.js';
 import { makeSecret } from '../radius/encode.js';
 import type { CliContext } from './context.js';
-import { keyValues, table } from './format.js';
-import { need } from './args.js';
+import { displayText, humanAge, keyValues, table } from './format.js';
+import { need, sinceSeconds } from './args.js';
 
 export const ENFORCE_USAGE = `radgate enforce USER [--workspace W]
     push USER's current profile to every open session now — CoA, then Disconnect, then the RouterOS API kick —
     printing each step; recorded as a job like the automatic ones. Exit 0 when every session took it.
-radgate jobs [--failed] [--user U] [--limit N] [--json] [--workspace W]
-    enforcement jobs, newest first (--failed: those that gave up)
+radgate jobs [--status pending|running|done|failed] [--failed] [--nas N] [--since AGE] [--user U] [--limit N]
+             [--json] [--workspace W]
+    enforcement jobs, newest first, with their age (3h12m). --failed is --status failed (those that gave up);
+    --nas: jobs with an attempt on that NAS; --since 2h: created in the last two hours (units s, m, h, d).
 radgate jobs ID [--json]
     one job with every attempt (time, NAS, method, result, Error-Cause)
 radgate coa-test NAS --user U [--session ACCT-SESSION-ID] [--address IP]
@@ -84,7 +87,16 @@ export async function enforceCommand(ctx: CliContext, argv: string[], out: Outpu
 export async function jobsCommand(ctx: CliContext, argv: string[]): Promise<string> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { failed: { type: 'boolean' }, user: { type: 'string' }, limit: { type: 'string' }, json: { type: 'boolean' }, workspace: { type: 'string' } },
+    options: {
+      failed: { type: 'boolean' },
+      status: { type: 'string' },
+      nas: { type: 'string' },
+      since: { type: 'string' },
+      user: { type: 'string' },
+      limit: { type: 'string' },
+      json: { type: 'boolean' },
+      workspace: { type: 'string' },
+    },
     allowPositionals: true,
     strict: true,
   });
@@ -96,16 +108,17 @@ export async function jobsCommand(ctx: CliContext, argv: string[]): Promise<stri
     if (!found) throw new RadgateError('USAGE', `no enforcement job #${id}`);
     if (values.json) return JSON.stringify(found, null, 2);
     const { job, attempts } = found;
+    // Recorded text (usernames, reasons, router answers) is shown escaped: it cannot drive the terminal.
     const head = keyValues([
       ['job', `#${job.id}`],
-      ['subscriber', `${job.username ?? '(deleted)'} (#${job.subscriberId}, workspace ${job.workspaceId})`],
-      ['change', `${job.kind}: ${job.fromStatus ?? '?'} → ${job.toStatus ?? '?'}${job.reason ? ` (${job.reason})` : ''}`],
+      ['subscriber', `${displayText(job.username ?? '(deleted)')} (#${job.subscriberId}, workspace ${displayText(job.workspaceId)})`],
+      ['change', `${job.kind}: ${job.fromStatus ?? '?'} → ${job.toStatus ?? '?'}${job.reason ? ` (${displayText(job.reason)})` : ''}`],
       ['state', job.state],
       ['attempts', job.attempts],
       ['created', job.createdAt],
       ['next attempt', job.state === 'pending' ? job.nextAttemptAt : null],
       ['finished', job.finishedAt],
-      ['outcome', job.outcome],
+      ['outcome', job.outcome === null ? null : displayText(job.outcome)],
     ]);
     const rows = attempts.map((a) => [a.at.toISOString(), a.nas, `${a.username}/${a.acctSessionId ?? '-'}`, a.method, a.result, a.errorCause === null ? null : describeErrorCause(a.errorCause), `${a.durationMs} ms`, a.detail]);
     return `${head}\n\n${attempts.length === 0 ? 'no attempts' : table(['time', 'nas', 'session', 'method', 'result', 'error-cause', 'took', 'detail'], rows)}`;
@@ -117,13 +130,38 @@ export async function jobsCommand(ctx: CliContext, argv: string[]): Promise<stri
   }
   const limit = values.limit === undefined ? 50 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new RadgateError('USAGE', `--limit must be a positive whole number`);
-  const jobs = await listJobs(database.db, { failed: values.failed ?? false, subscriberId, limit });
+  if (values.status !== undefined && !(ENFORCEMENT_JOB_STATES as readonly string[]).includes(values.status)) {
+    throw new RadgateError('USAGE', `--status: "${values.status}" is not one of ${ENFORCEMENT_JOB_STATES.join(', ')}`);
+  }
+  const state = values.status as EnforcementJobState | undefined;
+  if (values.nas !== undefined) {
+    const config = await ctx.loadConfig();
+    if (!config.nas.some((n) => n.name === values.nas)) throw new RadgateError('USAGE', `no NAS named "${values.nas}" in nas.yaml`);
+  }
+  const jobs = await listJobs(database.db, {
+    failed: values.failed ?? false,
+    state,
+    subscriberId,
+    nas: values.nas,
+    createdWithinSeconds: values.since === undefined ? undefined : sinceSeconds(values.since),
+    limit,
+  });
   if (values.json) return JSON.stringify(jobs, null, 2);
   const counts = await jobCounts(database.db);
   const summary = ['pending', 'running', 'done', 'failed'].map((s) => `${counts[s] ?? 0} ${s}`).join(', ');
-  if (jobs.length === 0) return `${summary}\nno ${values.failed ? 'failed ' : ''}jobs`;
-  const rows = jobs.map((j) => [j.id, j.createdAt.toISOString(), j.username ?? `#${j.subscriberId}`, `${j.kind} ${j.fromStatus ?? '?'}→${j.toStatus ?? '?'}`, j.state, j.attempts, j.outcome]);
-  return `${summary}\n${table(['id', 'created', 'user', 'change', 'state', 'tries', 'outcome'], rows)}`;
+  const which = state ?? (values.failed ? 'failed' : undefined);
+  if (jobs.length === 0) return `${summary}\nno ${which === undefined ? '' : `${which} `}jobs${values.nas === undefined ? '' : ` on ${values.nas}`}${values.since === undefined ? '' : ` in the last ${values.since}`}`;
+  const now = Date.now();
+  const rows = jobs.map((j) => [
+    j.id,
+    humanAge((now - j.createdAt.getTime()) / 1000),
+    j.username ?? `#${j.subscriberId}`,
+    `${j.kind} ${j.fromStatus ?? '?'}→${j.toStatus ?? '?'}`,
+    j.state,
+    j.attempts,
+    j.outcome,
+  ]);
+  return `${summary}\n${table(['ID', 'AGE', 'USER', 'CHANGE', 'STATE', 'TRIES', 'OUTCOME'], rows, { right: [0, 1, 5] })}`;
 }
 
 /** `radgate coa-test NAS --user U`: exit code 0 when the router answered (ACK or NAK), 1 when it did not. */

@@ -20,6 +20,7 @@ import { SESSIONS_USAGE, sessionsCommand } from './session-commands.js';
 import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router-commands.js';
 import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
 import { EXPLAIN_USAGE, explainCommand } from './explain-commands.js';
+import { DOCTOR_USAGE, doctorCommand } from './doctor/index.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 
@@ -45,6 +46,7 @@ usage: radgate <command> [options]
   router-apply NAS      apply that configuration over the RouterOS API (--dry-run: show the plan only)
   reconcile NAS         compare the router's sessions and unpaid list with radgate (--fix: correct the drift)
   prune [--dry-run]     delete the history server.yaml retention no longer keeps (--dry-run: count it only)
+  doctor [NAS] [--json] check config, database, keys, the running server, each router and CoA; name every fix
 
 environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in the data directory), RADGATE_CONFIG,
 RADGATE_DATA_DIR, RADGATE_PASSWORD_KEY, RADGATE_BIND, RADGATE_AUTH_PORT, RADGATE_ACCT_PORT, RADGATE_HTTP_PORT,
@@ -173,6 +175,13 @@ async function run(argv: string[]): Promise<number> {
     case 'reminder-link':
       if (asksForHelp(rest, true)) return usage(REMINDER_LINK_USAGE, rest);
       return withContext(async (ctx) => print(await reminderLinkCommand(ctx, rest)));
+    case 'doctor': {
+      if (asksForHelp(rest, false)) return usage(DOCTOR_USAGE, rest);
+      const log = createLogger({ level: 'warn', pretty: true, prettyFd: 2 });
+      const output = await doctorCommand({ env: environment(), processEnv: process.env, log }, rest);
+      process.stdout.write(output.text);
+      return output.exitCode;
+    }
     case 'billing-help':
       return usage(BILLING_USAGE, ['help']);
     case 'admin-token':

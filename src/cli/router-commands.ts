@@ -15,18 +15,21 @@ import { desiredFor, findNas } from '../routeros/input.js';
 import { systemResolver, type Resolver } from '../routeros/redirect-target.js';
 import { renderScript } from '../routeros/script.js';
 import type { CliContext } from './context.js';
+import { Progress } from './progress.js';
 
 export const ROUTER_USAGE = `radgate router-script NAS [--out FILE]
     print the RouterOS script (.rsc) that makes the router enforce radgate's decisions (RADIUS client, CoA port,
     PPP accounting, the expired PPP profile, the unpaid firewall, the walled garden). Safe to import again and
     again: it finds radgate's objects by comment="radgate:<key>" and touches nothing else. --out writes the file
     (mode 600: it holds the RADIUS secret).
-radgate router-apply NAS [--dry-run]
+radgate router-apply NAS [--dry-run] [--quiet]
     apply the same configuration over the RouterOS API (nas.yaml api:): read the router, print the plan (add / set /
     remove / move per object), apply it. A second run says "no changes". --dry-run prints the plan only.
-radgate reconcile NAS [--fix]
+radgate reconcile NAS [--fix] [--quiet]
     compare the router's live sessions with radgate's open sessions, and its unpaid address list with the
-    subscribers who should be in it; print the drift; --fix corrects it. Exit status 0: no drift left; 1: drift.`;
+    subscribers who should be in it; print the drift; --fix corrects it. Exit status 0: no drift left; 1: drift.
+On a terminal, router-apply and reconcile --fix show progress on stderr (operations or fixes done, rate, ETA);
+--quiet, or stderr not a terminal, shows none. The report printed at the end is the summary either way.`;
 
 /** What a command prints and the exit status it asks for. */
 export interface CommandOutput {
@@ -59,14 +62,15 @@ export async function routerScriptCommand(config: Config, argv: string[], resolv
 }
 
 export async function routerApplyCommand(config: Config, argv: string[], resolve: Resolver = systemResolver): Promise<CommandOutput> {
-  const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { 'dry-run': { type: 'boolean' }, quiet: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const nas = findNas(config, nasArgument(positionals, 'router-apply'));
   const api = apiOf(nas, 'router-apply');
   const model = await desiredFor(config, nas.name, resolve);
   const client = new RouterOsClient(endpointOf(nas.name, api));
   try {
     const dryRun = values['dry-run'] === true;
-    const report = await applyConfiguration(client, model, { dryRun });
+    const progress = new Progress({ label: `applying to ${nas.name}`, verb: 'applied', noun: 'operations', one: 'operation', quiet: values.quiet === true });
+    const { result: report } = await progress.track((onProgress) => applyConfiguration(client, model, { dryRun, onProgress }), (r) => r.applied.length);
     const failed = report.failed !== undefined || report.plan.conflicts.length > 0;
     return { text: describeReport(report, { dryRun }) + '\n', exitCode: failed ? 1 : 0 };
   } finally {
@@ -75,14 +79,15 @@ export async function routerApplyCommand(config: Config, argv: string[], resolve
 }
 
 export async function reconcileCommand(ctx: CliContext, argv: string[]): Promise<CommandOutput> {
-  const { values, positionals } = parseArgs({ args: argv, options: { fix: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { fix: { type: 'boolean' }, quiet: { type: 'boolean' } }, allowPositionals: true, strict: true });
   const config = await ctx.loadConfig();
   const nas = findNas(config, nasArgument(positionals, 'reconcile'));
   const api = apiOf(nas, 'reconcile');
   const client = new RouterOsClient(endpointOf(nas.name, api));
   try {
     const ports = databaseReconcilePorts(config, nas, await ctx.db(), client);
-    const report = await reconcile(nas.name, ports, { fix: values.fix === true });
+    const progress = new Progress({ label: `fixing drift on ${nas.name}`, verb: 'fixed', noun: 'drifts', one: 'drift', quiet: values.quiet === true });
+    const { result: report } = await progress.track((onProgress) => reconcile(nas.name, ports, { fix: values.fix === true, onProgress }), (r) => r.fixes?.length ?? 0);
     const left = report.fixes === undefined ? report.drift.length : report.fixes.filter((f) => !f.ok).length;
     return { text: describeReconcile(report, ports.addressList) + '\n', exitCode: left > 0 ? 1 : 0 };
   } finally {

@@ -1,15 +1,20 @@
-/** `radgate sessions [--user U] [--nas N] [--ip A] [--all]` and `radgate sessions close ID`. */
+/** `radgate sessions [--user U] [--nas N] [--ip A] [--status S] [--since AGE] [--all]` and `radgate sessions close ID`. */
 import { parseArgs } from 'node:util';
 import { isIP } from 'node:net';
 import type { SessionRow } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import { closeSessionAnnounced } from '../sessions/live-sessions.js';
 import { getSession, listSessions } from '../sessions/store.js';
+import { sinceSeconds } from './args.js';
 import type { CliContext } from './context.js';
-import { table } from './format.js';
+import { displayText, humanAge, humanSize, table } from './format.js';
 
-export const SESSIONS_USAGE = `radgate sessions [--user U] [--nas N] [--ip A] [--all] [--workspace W] [--limit N] [--json]
-    open sessions (with --all: closed ones too, most recent first)
+export const SESSIONS_USAGE = `radgate sessions [--user U] [--nas N] [--ip A] [--status open|stale|closed] [--since AGE] [--all]
+                 [--workspace W] [--limit N] [--json]
+    open sessions (with --all: closed ones too, most recent first). --status stale: open but silent past the
+    stale limit (the sweep will close them); --status closed implies --all. --since 2h: started in the last two
+    hours (units s, m, h, d). Sizes in binary units (1.2 GiB), durations as 3h12m; control characters in
+    usernames and other recorded text are shown escaped (\\x1b); --json gives the exact values.
 radgate sessions close ID
     mark a session closed (Admin-Reset) in radgate's records: for a session you know is gone. It does not
     disconnect anyone on the router.`;
@@ -18,35 +23,22 @@ const OPTIONS = {
   user: { type: 'string' },
   nas: { type: 'string' },
   ip: { type: 'string' },
+  status: { type: 'string' },
+  since: { type: 'string' },
   all: { type: 'boolean' },
   workspace: { type: 'string' },
   limit: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'];
+const SESSION_STATUSES = ['open', 'stale', 'closed'] as const;
 
-/** 1288490188 → "1.2 GiB" (binary units, one decimal). */
-export function humanOctets(octets: bigint | number): string {
-  let value = typeof octets === 'bigint' ? octets : BigInt(Math.trunc(octets));
-  if (value < 1024n) return `${value} B`;
-  let unit = 0;
-  // Integer steps first so values beyond 2^53 stay exact enough, then one decimal.
-  while (value >= 1024n * 1024n && unit < UNITS.length - 2) {
-    value /= 1024n;
-    unit++;
-  }
-  return `${(Number(value) / 1024).toFixed(1)} ${UNITS[unit + 1]}`;
-}
+/** 1288490188 → "1.2 GiB" (binary units, one decimal): the older name of `humanSize` in format.ts, still imported. */
+export const humanOctets = humanSize;
 
-/** 93784 → "1d 02h", 3723 → "1h 02m", 63 → "1m 03s", 9 → "9s". */
+/** 93784 → "1d 02h", 3723 → "1h 02m", 63 → "1m 03s", 9 → "9s": the spaced form; tables use `humanAge` (3h12m). */
 export function humanDuration(seconds: number): string {
-  const s = Math.max(0, Math.floor(seconds));
-  const pad = (n: number) => String(n).padStart(2, '0');
-  if (s >= 86400) return `${Math.floor(s / 86400)}d ${pad(Math.floor((s % 86400) / 3600))}h`;
-  if (s >= 3600) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
-  if (s >= 60) return `${Math.floor(s / 60)}m ${pad(s % 60)}s`;
-  return `${s}s`;
+  return humanAge(seconds).replace(/^(\d+[dhm])(\d)/, '$1 $2');
 }
 
 function timestamp(date: Date): string {
@@ -63,7 +55,7 @@ export function sessionSeconds(row: Pick<SessionRow, 'startedAt' | 'stoppedAt' |
 export function sessionState(row: SessionRow, now: Date, staleFactor: number): string {
   if (row.stoppedAt) return `closed: ${row.terminateCause ?? row.closedBy ?? 'unknown'}`;
   const silent = (now.getTime() - row.lastSeen.getTime()) / 1000;
-  return silent >= row.interimInterval * staleFactor ? `stale (silent ${humanDuration(silent)})` : 'open';
+  return silent >= row.interimInterval * staleFactor ? `stale (silent ${humanAge(silent)})` : 'open';
 }
 
 function positiveInteger(value: string, what: string): number {
@@ -82,9 +74,9 @@ export async function sessionsCommand(ctx: CliContext, argv: string[]): Promise<
     const row = await getSession(database.db, id);
     if (!row) throw new RadgateError('SESSION_NOT_FOUND', `no session ${id}`);
     if (!closed) {
-      throw new RadgateError('SESSION_NOT_FOUND', `session ${id} is already closed (${row.terminateCause ?? row.closedBy} at ${timestamp(row.stoppedAt ?? now)})`);
+      throw new RadgateError('SESSION_NOT_FOUND', `session ${id} is already closed (${displayText(row.terminateCause ?? row.closedBy ?? 'unknown')} at ${timestamp(row.stoppedAt ?? now)})`);
     }
-    return `closed session ${id} (${row.username} on ${row.nasName}, Admin-Reset)`;
+    return `closed session ${id} (${displayText(row.username)} on ${displayText(row.nasName)}, Admin-Reset)`;
   }
   if (positionals.length > 0) throw new RadgateError('USAGE', `unexpected "${positionals[0]}"\n\n${SESSIONS_USAGE}`);
   if (values.ip !== undefined && isIP(values.ip) === 0) throw new RadgateError('USAGE', `--ip: "${values.ip}" is not an IP address`);
@@ -92,15 +84,25 @@ export async function sessionsCommand(ctx: CliContext, argv: string[]): Promise<
   if (values.nas !== undefined && !config.nas.some((n) => n.name === values.nas)) {
     throw new RadgateError('USAGE', `no NAS named "${values.nas}" in nas.yaml`);
   }
-  const rows = await listSessions(database.db, {
+  const wanted = values.status;
+  if (wanted !== undefined && !(SESSION_STATUSES as readonly string[]).includes(wanted)) {
+    throw new RadgateError('USAGE', `--status: "${wanted}" is not one of ${SESSION_STATUSES.join(', ')}`);
+  }
+  const all = (values.all ?? false) || wanted === 'closed';
+  const listed = await listSessions(database.db, {
     workspaceId: values.workspace === undefined ? undefined : ctx.workspace(config, values.workspace),
     username: values.user,
     nasName: values.nas,
     framedIpAddress: values.ip,
-    all: values.all ?? false,
-    limit: values.limit === undefined ? (values.all ? 100 : 10_000) : positiveInteger(values.limit, '--limit'),
+    all,
+    closedOnly: wanted === 'closed',
+    startedWithinSeconds: values.since === undefined ? undefined : sinceSeconds(values.since),
+    limit: values.limit === undefined ? (all ? 100 : 10_000) : positiveInteger(values.limit, '--limit'),
   });
   const factor = config.server.staleSessionFactor;
+  // open vs stale is a judgement on the silence, made here as the STATE column makes it.
+  const stateClass = (r: SessionRow) => (r.stoppedAt ? 'closed' : sessionState(r, now, factor) === 'open' ? 'open' : 'stale');
+  const rows = wanted === 'open' || wanted === 'stale' ? listed.filter((r) => stateClass(r) === wanted) : listed;
   if (values.json) {
     return JSON.stringify(
       rows.map((r) => ({
@@ -113,7 +115,7 @@ export async function sessionsCommand(ctx: CliContext, argv: string[]): Promise<
       2,
     );
   }
-  if (rows.length === 0) return values.all ? 'no sessions' : 'no open sessions';
+  if (rows.length === 0) return wanted !== undefined ? `no ${wanted} sessions` : all ? 'no sessions' : 'no open sessions';
   return table(
     ['ID', 'USER', 'NAS', 'IP', 'MAC', 'SESSION-ID', 'STARTED', 'DURATION', 'ACCT-INPUT', 'ACCT-OUTPUT', 'STATE'],
     rows.map((r) => [
@@ -124,10 +126,11 @@ export async function sessionsCommand(ctx: CliContext, argv: string[]): Promise<
       r.callingStationId,
       r.acctSessionId,
       timestamp(r.startedAt),
-      humanDuration(sessionSeconds(r, now)),
-      humanOctets(r.acctInputOctets),
-      humanOctets(r.acctOutputOctets),
+      humanAge(sessionSeconds(r, now)),
+      humanSize(r.acctInputOctets),
+      humanSize(r.acctOutputOctets),
       sessionState(r, now, factor),
     ]),
+    { right: [0, 7, 8, 9] },
   );
 }

@@ -9,6 +9,7 @@ import { summarise } from '../subscribers/records.js';
 import type { CliContext } from './context.js';
 import { keyValues, table } from './format.js';
 import { need } from './args.js';
+import { Progress } from './progress.js';
 
 export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   add USER --plan P --account A (--password PW | --nt-hash H) [--static-ip IP] [--status S] [--workspace W]
@@ -19,7 +20,8 @@ export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   set-status USER STATUS [--reason TEXT]     STATUS: ${SUBSCRIBER_STATUSES.join(', ')}, or auto (thresholds decide)
   set-ip USER (IP | none)
   delete USER
-  import FILE.csv [--skip-bad]               columns: username,password|nt_hash,plan,account[,workspace,static_ip,status]`;
+  import FILE.csv [--skip-bad] [--quiet]     columns: username,password|nt_hash,plan,account[,workspace,static_ip,status]
+                                             progress on a terminal (count, rate, ETA); --quiet or a script: summary only`;
 
 const OPTIONS = {
   plan: { type: 'string' },
@@ -34,6 +36,7 @@ const OPTIONS = {
   offset: { type: 'string' },
   json: { type: 'boolean' },
   'skip-bad': { type: 'boolean' },
+  quiet: { type: 'boolean' },
 } as const;
 
 function status(value: string): SubscriberStatus {
@@ -141,8 +144,12 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
     case 'import': {
       const file = need(positionals[0], 'FILE.csv', SUBSCRIBER_USAGE);
       const defaultWorkspace = values.workspace ?? (config.workspaceById.size === 1 ? [...config.workspaceById.keys()][0] : undefined);
-      const report = await importSubscribers(service, file, ctx.catalog(config), { defaultWorkspace, skipBad: values['skip-bad'] ?? false });
-      const lines = [`imported ${report.imported} subscriber(s)`];
+      const progress = new Progress({ label: 'importing subscribers', verb: 'imported', noun: 'subscribers', one: 'subscriber', quiet: values.quiet === true });
+      const { result: report, summary } = await progress.track(
+        (onProgress) => importSubscribers(service, file, ctx.catalog(config), { defaultWorkspace, skipBad: values['skip-bad'] ?? false, onProgress }),
+        (r) => r.imported,
+      );
+      const lines = [summary];
       if (report.problems.length > 0) lines.push(`skipped ${report.problems.length} problem(s):`, ...report.problems);
       return lines.join('\n');
     }

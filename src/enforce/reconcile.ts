@@ -162,8 +162,15 @@ export async function routerSessions(api: RouterOsApi, services: readonly Router
   return out;
 }
 
-/** Reads, finds drift, and with `fix` corrects each drift (one failure does not stop the others). */
-export async function reconcile(nas: string, ports: ReconcilePorts, options: { fix?: boolean } = {}): Promise<ReconcileReport> {
+/**
+ * Reads, finds drift, and with `fix` corrects each drift (one failure does not stop the others);
+ * `onProgress(done, total)` as the fixes are made, counting drifts.
+ */
+export async function reconcile(
+  nas: string,
+  ports: ReconcilePorts,
+  options: { fix?: boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ReconcileReport> {
   const { api } = ports;
   const sessions = await routerSessions(api, ports.services);
   const entries: ListEntry[] = (await api.print('/ip/firewall/address-list', { query: { list: ports.addressList }, proplist: ['.id', 'address', 'comment', 'dynamic'] }))
@@ -182,6 +189,7 @@ export async function reconcile(nas: string, ports: ReconcilePorts, options: { f
     } catch (error) {
       fixes.push({ drift: d, ok: false, detail: error instanceof Error ? error.message : String(error) });
     }
+    options.onProgress?.(fixes.length, drift.length);
   };
   const gone = drift.filter((d): d is Extract<Drift, { kind: 'gone-session' }> => d.kind === 'gone-session');
   if (gone.length > 0) {
@@ -191,6 +199,7 @@ export async function reconcile(nas: string, ports: ReconcilePorts, options: { f
     } catch (error) {
       for (const d of gone) fixes.push({ drift: d, ok: false, detail: error instanceof Error ? error.message : String(error) });
     }
+    options.onProgress?.(fixes.length, drift.length);
   }
   for (const d of drift) {
     switch (d.kind) {

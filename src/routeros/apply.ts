@@ -30,14 +30,18 @@ export interface ApplyReport {
 }
 
 /** Reads the router, plans, and (unless `dryRun` or there are conflicts) applies the plan. */
-export async function applyConfiguration(api: RouterOsApi, model: DesiredConfiguration, options: { dryRun?: boolean } = {}): Promise<ApplyReport> {
+export async function applyConfiguration(
+  api: RouterOsApi,
+  model: DesiredConfiguration,
+  options: { dryRun?: boolean; onProgress?: (done: number, total: number) => void } = {},
+): Promise<ApplyReport> {
   const plan = diffRouter(model, await readRouterState(api, model));
   if (options.dryRun === true || plan.conflicts.length > 0) return { plan, applied: [], failed: undefined, skipped: [...plan.operations] };
-  return applyDiff(api, plan);
+  return applyDiff(api, plan, options.onProgress);
 }
 
-/** Runs the operations in order; stops at the first failure. */
-export async function applyDiff(api: RouterOsApi, plan: RouterDiff): Promise<ApplyReport> {
+/** Runs the operations in order; stops at the first failure. `onProgress(done, total)` after each operation. */
+export async function applyDiff(api: RouterOsApi, plan: RouterDiff, onProgress?: (done: number, total: number) => void): Promise<ApplyReport> {
   const added = new Map<string, string>();
   const id = (ref: RowRef): string => {
     if ('id' in ref) return ref.id;
@@ -70,6 +74,7 @@ export async function applyDiff(api: RouterOsApi, plan: RouterDiff): Promise<App
           break;
       }
       applied.push(op);
+      onProgress?.(applied.length, plan.operations.length);
     } catch (error) {
       return { plan, applied, failed: { operation: op, error: error instanceof Error ? error : new Error(String(error)) }, skipped: plan.operations.slice(index + 1) };
     }

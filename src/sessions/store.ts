@@ -397,13 +397,21 @@ export interface SessionFilter {
   framedIpAddress?: string | undefined;
   /** Include closed sessions (most recent first). Default: open only. */
   all?: boolean | undefined;
+  /** Only closed sessions (implies `all`). */
+  closedOnly?: boolean | undefined;
+  /** Only sessions that started in the last this many seconds, by the database's clock. */
+  startedWithinSeconds?: number | undefined;
   limit?: number | undefined;
 }
 
 /** For the CLI and the admin API. */
 export function listSessions(db: Db, filter: SessionFilter): Promise<SessionRow[]> {
   const conditions: SQL[] = [];
-  if (!filter.all) conditions.push(isNull(sessions.stoppedAt));
+  if (filter.closedOnly) conditions.push(sql`${sessions.stoppedAt} is not null`);
+  else if (!filter.all) conditions.push(isNull(sessions.stoppedAt));
+  if (filter.startedWithinSeconds !== undefined) {
+    conditions.push(sql`${sessions.startedAt} >= now() - make_interval(secs => ${filter.startedWithinSeconds})`);
+  }
   if (filter.workspaceId !== undefined) conditions.push(eq(sessions.workspaceId, filter.workspaceId));
   if (filter.username !== undefined) conditions.push(eq(sessions.username, filter.username));
   if (filter.nasName !== undefined) conditions.push(eq(sessions.nasName, filter.nasName));

@@ -71,13 +71,14 @@ export async function importSubscribers(
   service: SubscriberRecords,
   file: string,
   catalog: SubscriberCatalog,
-  options: { defaultWorkspace: string | undefined; skipBad: boolean },
+  options: { defaultWorkspace: string | undefined; skipBad: boolean; onProgress?: (done: number, total: number) => void },
 ): Promise<ImportReport> {
   const { good, problems } = readImportFile(file, catalog, options.defaultWorkspace);
   if (problems.length > 0 && !options.skipBad) {
     throw new RadgateError('IMPORT_INVALID', `nothing imported:\n${problems.join('\n')}`);
   }
-  const clashes = await service.addMany(good.map((g) => g.subscriber), !options.skipBad);
+  // Progress counts the rows written (checking them is quick next to the inserts).
+  const clashes = await service.addMany(good.map((g) => g.subscriber), !options.skipBad, options.onProgress);
   const clashProblems = clashes.map((i) => `${file}: line ${good[i]!.line}: username or account already exists in workspace ${good[i]!.subscriber.workspaceId}`);
   if (clashProblems.length > 0 && !options.skipBad) {
     throw new RadgateError('IMPORT_INVALID', `nothing imported:\n${clashProblems.join('\n')}`);

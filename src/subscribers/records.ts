@@ -125,9 +125,9 @@ export class SubscriberRecords {
 
   /**
    * Insert many subscribers in one transaction, chunked. Returns the indexes of those whose username or account
-   * already exists; with `allOrNothing` any clash rolls everything back.
+   * already exists; with `allOrNothing` any clash rolls everything back. `onProgress(done, total)` after each chunk.
    */
-  async addMany(list: readonly NewSubscriber[], allOrNothing: boolean): Promise<number[]> {
+  async addMany(list: readonly NewSubscriber[], allOrNothing: boolean, onProgress?: (done: number, total: number) => void): Promise<number[]> {
     for (const [i, input] of list.entries()) {
       const problems = validateSubscriber(input, this.catalog);
       if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', `entry ${i + 1}: ${problems.join('; ')}`);
@@ -143,6 +143,7 @@ export class SubscriberRecords {
           chunk.forEach((s, j) => {
             if (!got.has(`${s.workspaceId}\u0000${s.username}`)) clashes.push(start + j);
           });
+          onProgress?.(start + chunk.length, list.length);
         }
         if (allOrNothing && clashes.length > 0) throw rollback;
       });

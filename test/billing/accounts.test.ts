@@ -188,8 +188,11 @@ describe('the evaluator', () => {
     expect(dry.transitions.filter((t) => t.subscriberId === id)).toMatchObject([{ from: 'active', to: 'suspended' }]);
     expect(await status(id)).toBe('active'); // dry run wrote nothing
 
-    const run = await b.evaluator.run();
+    const progress: Array<[number, number]> = [];
+    const run = await b.evaluator.run({ onProgress: (done, total) => progress.push([done, total]) });
     expect(run.transitions.filter((t) => t.subscriberId === id)).toMatchObject([{ from: 'active', to: 'suspended' }]);
+    // Progress: the unchanged ones after the scan, then each written batch (one here), ending at every one checked.
+    expect(progress).toEqual([[run.checked - run.transitions.length, run.checked], [run.checked, run.checked]]);
     const event = (await b.events(id)).filter((e) => e.kind === 'transition').at(-1);
     expect(event).toMatchObject({ fromStatus: 'active', toStatus: 'suspended', actor: 'evaluator', at: b.clock.now, effectiveAt: new Date('2025-02-19T00:00:00Z') });
     expect(await b.billing.get(id)).toMatchObject({ status: 'suspended', statusSince: new Date('2025-02-19T00:00:00Z') });

@@ -76,7 +76,9 @@ describe('radgate billing commands', () => {
     expect(await run('promise', ['eve', '--until', isoDate(2 * DAY), '--reason', 'pays Friday'])).toMatch(/status grace\nstatus: suspended → grace/);
     expect(await run('status', ['eve', '--set', 'active', '--reason', 'goodwill'])).toMatch(/^pinned\s+active: goodwill$/m);
     expect(await run('status', ['eve', '--auto'])).toMatch(/^status\s+grace — promise to pay until/m);
-    expect(await run('evaluate', ['--dry-run'])).toMatch(/^2 billed subscriber\(s\) checked at .*; 0 would change \(dry run: nothing written\)$/);
+    // The result, then the summary line (a progress line is drawn only on a terminal: not here).
+    expect(await run('evaluate', ['--dry-run'])).toMatch(/^2 billed subscriber\(s\) checked at .*; 0 would change \(dry run: nothing written\)\nevaluated 2 subscribers in \d+\.\d s( \([\d.,]+\/s\))?$/);
+    expect(JSON.parse(await run('evaluate', ['--dry-run', '--json']))).toMatchObject({ checked: 2, dryRun: true, transitions: [] });
     expect(await run('disable', ['eve', '--reason', 'moved away'])).toMatch(/^eve: disabled\nstatus: grace → disabled/);
     expect(await run('enable', ['eve'])).toMatch(/^eve: grace .*\nstatus: disabled → grace/);
 

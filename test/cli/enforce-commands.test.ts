@@ -80,19 +80,59 @@ describe('radgate jobs', () => {
     const all = await runCli(['jobs'], env);
     expect(all.stderr).toBe('');
     expect(all.code).toBe(0);
-    expect(all.stdout).toMatch(/^\d+ pending, \d+ running, \d+ done, \d+ failed\nid +created +user +change +state +tries +outcome\n/);
-    expect(all.stdout).toMatch(/alice +manual \?→expired +failed +1 +NAS core1 did not answer CoA or Disconnect/);
-    expect(all.stdout).toMatch(/alice +manual \?→expired +done +1 +expired profile → 1 session/);
+    expect(all.stdout).toMatch(/^\d+ pending, \d+ running, \d+ done, \d+ failed\n *ID +AGE +USER +CHANGE +STATE +TRIES +OUTCOME\n/);
+    expect(all.stdout).toMatch(/\n *\d+ +\d+s +alice +manual \?→expired +failed +1 +NAS core1 did not answer CoA or Disconnect/);
+    expect(all.stdout).toMatch(/\n *\d+ +\d+s +alice +manual \?→expired +done +1 +expired profile → 1 session/);
 
     const failed = await runCli(['jobs', '--failed'], env);
     expect(failed.stdout).not.toMatch(/ done /);
-    const id = /\n(\d+) .* failed /.exec(failed.stdout)![1]!;
+    const id = /\n *(\d+) .* failed /.exec(failed.stdout)![1]!;
 
     const one = await runCli(['jobs', id], env);
     expect(one.code).toBe(0);
     expect(one.stdout).toMatch(new RegExp(`^job +#${id}\nsubscriber +alice \\(#\\d+, workspace default\\)\nchange +manual: \\? → expired \\(radgate enforce \\(command line\\)\\)\nstate +failed\n`));
     expect(one.stdout).toMatch(/core1 +alice\/81a00010 +coa +timeout +- +\d+ ms +CoA: no answer \(2 tries/);
     expect(one.stdout).toMatch(/core1 +alice\/81a00010 +disconnect +timeout +- +\d+ ms +Disconnect: no answer \(2 tries/);
+  });
+});
+
+describe('radgate jobs filters', () => {
+  const states = (stdout: string) => stdout.trim().split('\n').slice(2).map((l) => / (pending|running|done|failed) /.exec(l)?.[1]);
+
+  it('--status keeps one state; --failed is --status failed', async () => {
+    const done = await runCli(['jobs', '--status', 'done'], env);
+    expect(done.code).toBe(0);
+    expect(states(done.stdout).length).toBeGreaterThan(0);
+    expect(new Set(states(done.stdout))).toEqual(new Set(['done']));
+    const failed = await runCli(['jobs', '--status', 'failed'], env);
+    expect(new Set(states(failed.stdout))).toEqual(new Set(['failed']));
+    // (compared as JSON: the AGE column moves on between two runs)
+    expect((await runCli(['jobs', '--status', 'failed', '--json'], env)).stdout).toBe((await runCli(['jobs', '--failed', '--json'], env)).stdout);
+    expect((await runCli(['jobs', '--status', 'running'], env)).stdout).toMatch(/\nno running jobs\n$/);
+  });
+
+  it('--nas: jobs with an attempt on that NAS', async () => {
+    const all = await runCli(['jobs', '--json'], env);
+    const onCore1 = await runCli(['jobs', '--nas', 'core1', '--json'], env);
+    const ids = (stdout: string) => (JSON.parse(stdout) as Array<{ id: number }>).map((j) => j.id);
+    // Both ladder runs tried core1; the job billing queued was merged into the first without an attempt of its own.
+    expect(ids(onCore1.stdout)).toHaveLength(2);
+    expect(ids(all.stdout).length).toBeGreaterThan(2);
+    for (const id of ids(onCore1.stdout)) expect((await runCli(['jobs', String(id)], env)).stdout).toMatch(/ core1 +alice\/81a00010 /);
+    expect((await runCli(['jobs', '--nas', 'local'], env)).stdout).toMatch(/\nno jobs on local\n$/);
+  });
+
+  it('--since AGE: jobs created in that window; the JSON keys stay as they were', async () => {
+    const recent = JSON.parse((await runCli(['jobs', '--since', '1h', '--json'], env)).stdout) as Array<Record<string, unknown>>;
+    const all = JSON.parse((await runCli(['jobs', '--json'], env)).stdout) as Array<Record<string, unknown>>;
+    expect(recent.map((j) => j.id)).toEqual(all.map((j) => j.id));
+    expect(Object.keys(all[0]!).sort()).toEqual(expect.arrayContaining(['id', 'subscriberId', 'username', 'kind', 'state', 'attempts', 'createdAt', 'outcome']));
+  });
+
+  it('a bad --status, --nas or --since is a usage error', async () => {
+    expect(await runCli(['jobs', '--status', 'lost'], env)).toMatchObject({ code: 64, stderr: 'radgate: --status: "lost" is not one of pending, running, done, failed\n' });
+    expect(await runCli(['jobs', '--nas', 'core9'], env)).toMatchObject({ code: 64, stderr: 'radgate: no NAS named "core9" in nas.yaml\n' });
+    expect(await runCli(['jobs', '--since', '-2h'], env)).toMatchObject({ code: 64 });
   });
 });
 

@@ -2,8 +2,8 @@
  * The operator's CLI as a process: subscriber management, CSV import with line/field errors, check-config, and the
  * CLI working while a server holds the embedded database.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RADGATE_BIN, runCli } from '../helpers/cli.js';
@@ -86,7 +86,7 @@ describe('radgate subscriber', () => {
 
     const lenient = await runCli(['subscriber', 'import', file, '--skip-bad'], env);
     expect(lenient.code).toBe(0);
-    expect(lenient.stdout).toContain('imported 2 subscriber(s)');
+    expect(lenient.stdout).toMatch(/^imported 2 subscribers in \d+\.\d s \([\d.,]+\/s\)\n/);
     expect(lenient.stdout).toContain('skipped 3 problem(s):');
     const names = (JSON.parse((await runCli(['subscriber', 'list', '--json'], env)).stdout) as Array<{ username: string; staticIp: string | null }>);
     expect(names.find((r) => r.username === 'imp2')?.staticIp).toBe('100.64.0.2');
@@ -96,6 +96,53 @@ describe('radgate subscriber', () => {
     const h = await runCli(['subscriber', 'import', header], env);
     expect(h.stderr).toContain(`${header}: line 1: unknown column "user"`);
     expect(h.stderr).toContain(`${header}: line 1: missing column "username"`);
+  });
+});
+
+describe('radgate subscriber import: progress', () => {
+  const csv = (name: string, prefix: string, rows: number) => {
+    const file = path.join(database.dataDir, name);
+    const lines = ['username,password,plan,account'];
+    for (let i = 1; i <= rows; i++) lines.push(`${prefix}${i},pw${i},home-10,${prefix.toUpperCase()}-${i}`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    return file;
+  };
+
+  it('stderr not a terminal (a script): no progress line, only the summary on stdout', async () => {
+    const result = await runCli(['subscriber', 'import', csv('script.csv', 'scr', 2500)], env);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toMatch(/^imported 2,500 subscribers in \d+(\.\d)? s \([\d.,]+\/s\)\n$/);
+  });
+
+  it('--quiet gives the same', async () => {
+    const result = await runCli(['subscriber', 'import', csv('quiet.csv', 'qui', 3), '--quiet'], env);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/^imported 3 subscribers in \d+\.\d s \([\d.,]+\/s\)\n$/);
+  });
+
+  // script(1) gives the command a pseudo-terminal. Whether a progress line is drawn depends on how long the import
+  // takes (the first one appears after 250 ms); whatever was drawn must be cleared and the summary left alone.
+  it.skipIf(!existsSync('/usr/bin/script'))('on a terminal: any progress line drawn is cleared, the summary stays', () => {
+    const file = csv('tty.csv', 'tty', 5000);
+    const command = [process.execPath, RADGATE_BIN, 'subscriber', 'import', file].map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(' ');
+    const run = spawnSync('/usr/bin/script', ['-qfec', command, '/dev/null'], { env: { PATH: process.env.PATH, ...env }, cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
+    expect(run.status).toBe(0);
+    const output = run.stdout.replaceAll('\r\n', '\n');
+    // What the terminal shows once every \r has returned to column 0 and later text overwritten earlier text.
+    const screen = output.split('\n').map((line) => {
+      const cells: string[] = [];
+      let col = 0;
+      for (const ch of line) {
+        if (ch === '\r') col = 0;
+        else cells[col++] = ch;
+      }
+      return cells.join('').trimEnd();
+    });
+    expect(screen.filter((l) => l !== '')).toEqual([expect.stringMatching(/^imported 5,000 subscribers in \d+(\.\d)? s \([\d.,]+\/s\)$/)]);
+    for (const drawn of output.split('\r').filter((l) => l.startsWith('importing'))) {
+      expect(drawn.trimEnd()).toMatch(/^importing subscribers {2}[\d,]+ \/ 5,000 {2}\d+% {2}[\d.,]+\/s( {2}ETA \w+)?$/);
+    }
   });
 });
 

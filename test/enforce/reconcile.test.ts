@@ -155,11 +155,14 @@ describe('reconcile', () => {
     expect(describeReconcile(again, 'radgate-unpaid')).toBe('NAS core-1: 5 session(s) on the router, 4 open in radgate, 2 address(es) in radgate-unpaid\nno drift');
   });
 
-  it('a fix the router refuses is reported, and the others still happen', async () => {
+  it('a fix the router refuses is reported, and the others still happen; progress counts every drift handled', async () => {
     await seedDrift();
     router.inject('/ip/firewall/address-list/add', { trap: { category: 1, message: 'failure: already have such entry' } });
     const nas = config.nas.find((n) => n.name === 'core-1')!;
-    const report = await reconcile('core-1', databaseReconcilePorts(config, nas, database, client), { fix: true });
+    const progress: Array<[number, number]> = [];
+    const report = await reconcile('core-1', databaseReconcilePorts(config, nas, database, client), { fix: true, onProgress: (done, total) => progress.push([done, total]) });
+    // The gone sessions are closed in one transaction (one report), then each other drift, the refused one too.
+    expect(progress).toEqual([[1, 6], [2, 6], [3, 6], [4, 6], [5, 6], [6, 6]]);
     const failed = report.fixes!.filter((f) => !f.ok);
     expect(failed.map((f) => [f.drift.kind, f.detail])).toEqual([['unpaid-missing', expect.stringContaining('failure: already have such entry')]]);
     expect(report.fixes!.filter((f) => f.ok)).toHaveLength(5);

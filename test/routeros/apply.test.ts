@@ -105,6 +105,19 @@ describe('router-apply', () => {
     expect(describeReport(report)).not.toContain(TRICKY_SECRET);
   });
 
+  it('reports progress after each operation applied (the CLI draws it); a dry run reports none', async () => {
+    seedExisting();
+    const desired = await model();
+    const dry: Array<[number, number]> = [];
+    await applyConfiguration(client, desired, { dryRun: true, onProgress: (done, total) => dry.push([done, total]) });
+    expect(dry).toEqual([]);
+    const seen: Array<[number, number]> = [];
+    const report = await applyConfiguration(client, desired, { onProgress: (done, total) => seen.push([done, total]) });
+    const n = report.plan.operations.length;
+    expect(n).toBeGreaterThan(1);
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => [i + 1, n]));
+  });
+
   it('a second apply changes nothing (and says so)', async () => {
     seedExisting();
     const desired = await model();
