@@ -57,6 +57,21 @@ export function displayText(text: string): string {
   });
 }
 
+/**
+ * The last guard before a terminal, for everything the CLI prints: the unsafe characters of `displayText` except
+ * line feed and tab (the output's own layout) become `\uHHHH` escapes (UTF-16 units, so JSON output stays valid
+ * JSON with the same value). Text read from the database or a router therefore cannot drive the operator's
+ * terminal, whichever formatter printed it.
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE, (c) => {
+    if (c === '\n' || c === '\t') return c;
+    let out = '';
+    for (let i = 0; i < c.length; i++) out += `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
+}
+
 /** Zero-width: combining marks and variation selectors (after `displayText`, no control is left). */
 const ZERO_WIDTH = /^[\p{Mn}\p{Me}\u{FE00}-\u{FE0F}\u{E0100}-\u{E01EF}]$/u;
 

@@ -21,6 +21,7 @@ import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand
 import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
 import { EXPLAIN_USAGE, explainCommand } from './explain-commands.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor/index.js';
+import { terminalSafe } from './format.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 
@@ -111,7 +112,7 @@ async function run(argv: string[]): Promise<number> {
     case 'check-config': {
       parseArgs({ args: rest, options: {}, strict: true });
       const config = await loadConfig(environment().configDir, process.env);
-      process.stdout.write(
+      out(
         `configuration OK: ${config.nas.length} NAS, ${config.workspaceById.size} workspace(s), ${config.planByName.size} plan(s)\n`,
       );
       return 0;
@@ -127,7 +128,7 @@ async function run(argv: string[]): Promise<number> {
       } catch {
         throw new RadgateError('USAGE', `no running radgate found through ${pidFile}`);
       }
-      process.stdout.write(`configuration is valid (${config.nas.length} NAS); reload signal sent to process ${pid}\n`);
+      out(`configuration is valid (${config.nas.length} NAS); reload signal sent to process ${pid}\n`);
       return 0;
     }
     case 'migrate':
@@ -159,14 +160,14 @@ async function run(argv: string[]): Promise<number> {
         if (command === 'reconcile') output = await reconcileCommand(ctx, rest);
         else if (command === 'router-apply') output = await routerApplyCommand(await ctx.loadConfig(), rest);
         else output = await routerScriptCommand(await ctx.loadConfig(), rest);
-        process.stdout.write(output.text);
+        out(output.text);
         return output.exitCode;
       });
     case 'prune':
       if (asksForHelp(rest, false)) return usage(PRUNE_USAGE, rest);
       return withContext(async (ctx) => {
         const output = await pruneCommand(ctx, rest);
-        process.stdout.write(output.text + '\n');
+        out(output.text + '\n');
         return output.exitCode;
       });
     case 'explain':
@@ -179,7 +180,7 @@ async function run(argv: string[]): Promise<number> {
       if (asksForHelp(rest, false)) return usage(DOCTOR_USAGE, rest);
       const log = createLogger({ level: 'warn', pretty: true, prettyFd: 2 });
       const output = await doctorCommand({ env: environment(), processEnv: process.env, log }, rest);
-      process.stdout.write(output.text);
+      out(output.text);
       return output.exitCode;
     }
     case 'billing-help':
@@ -202,14 +203,23 @@ async function run(argv: string[]): Promise<number> {
   }
 }
 
+/** Everything the CLI prints passes `terminalSafe`: no value it shows can drive the terminal. */
+function out(text: string): void {
+  process.stdout.write(terminalSafe(text));
+}
+
+function printError(text: string): void {
+  process.stderr.write(terminalSafe(text));
+}
+
 /** Prints a command's result and reports success (0). */
 function print(text: string): 0 {
-  process.stdout.write(text + '\n');
+  out(text + '\n');
   return 0;
 }
 
 /** Lines as they happen (`enforce` prints each step live). */
-const live = { write: (text: string) => void process.stdout.write(text) };
+const live = { write: (text: string) => out(text) };
 
 /** `help`/`--help` as the first argument; with `required`, no argument at all is a request for help too. */
 function asksForHelp(rest: readonly string[], required: boolean): boolean {
@@ -218,7 +228,7 @@ function asksForHelp(rest: readonly string[], required: boolean): boolean {
 
 /** The usage text: exit 0 when asked for, USAGE's exit code when the arguments were missing. */
 function usage(text: string, rest: readonly string[]): number {
-  process.stdout.write(text + '\n');
+  out(text + '\n');
   return rest[0] === undefined ? ERRORS.USAGE.exitCode : 0;
 }
 
@@ -235,19 +245,19 @@ async function withContext(command: (ctx: CliContext) => number | Promise<number
 /** The message on stderr; the exit code from the error catalogue (src/errors.ts). */
 function report(err: unknown): number {
   if (err instanceof ConfigError) {
-    process.stderr.write(`configuration has ${err.problems.length} problem(s):\n${err.problems.join('\n')}\n`);
+    printError(`configuration has ${err.problems.length} problem(s):\n${err.problems.join('\n')}\n`);
     return ERRORS[err.code].exitCode; // 78, EX_CONFIG
   }
   if (err instanceof RadgateError) {
-    process.stderr.write(`radgate: ${err.message}\n`);
-    if (err.cause instanceof Error) process.stderr.write(`  cause: ${err.cause.message}\n`);
+    printError(`radgate: ${err.message}\n`);
+    if (err.cause instanceof Error) printError(`  cause: ${err.cause.message}\n`);
     return ERRORS[err.code].exitCode;
   }
   if (err instanceof Error && (err as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS')) {
-    process.stderr.write(`radgate: ${err.message}\n`);
+    printError(`radgate: ${err.message}\n`);
     return ERRORS.USAGE.exitCode;
   }
-  process.stderr.write(`radgate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  printError(`radgate: unexpected error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
   return ERRORS.INTERNAL.exitCode;
 }
 

@@ -3,7 +3,7 @@
  * a terminal gives each character.
  */
 import { describe, expect, it } from 'vitest';
-import { displayText, displayWidth, humanAge, humanSize, table } from '../../src/cli/format.js';
+import { displayText, displayWidth, humanAge, humanSize, table, terminalSafe } from '../../src/cli/format.js';
 
 describe('humanSize', () => {
   it.each<[bigint | number, string]>([
@@ -90,5 +90,16 @@ describe('table', () => {
     const out = table(['USER', 'STATE'], [['evil\x1b[2J', 'open'], ['bob', 'open']]);
     expect(out).not.toContain('\x1b');
     expect(out).toBe(['USER         STATE', 'evil\\x1b[2J  open', 'bob          open'].join('\n'));
+  });
+});
+
+describe('terminalSafe: the guard on everything the CLI prints', () => {
+  it('keeps the layout (line feed, tab) and escapes every other unsafe character as JSON-compatible \\u escapes', () => {
+    const hostile = 'a\tb\nc\r\x1b[2J\x7f\u009b\u202e\u2028\ud800\u{e0001}';
+    expect(terminalSafe(hostile)).toBe('a\tb\nc\\u000d\\u001b[2J\\u007f\\u009b\\u202e\\u2028\\ud800\\udb40\\udc01');
+    // JSON output keeps its value: a document read back is the document written.
+    const doc = JSON.stringify({ username: hostile }, null, 2);
+    expect(JSON.parse(terminalSafe(doc))).toEqual({ username: hostile });
+    expect(terminalSafe('plain 山田 ✓ text\n')).toBe('plain 山田 ✓ text\n');
   });
 });

@@ -154,6 +154,9 @@ describe('radgate sessions filters (the binary)', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ username: hostile, nasName: 'local', acctSessionId: '81a00004', framedIpAddress: '100.64.0.9', state: 'open', acctInputOctets: '0' });
     expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['id', 'startedAt', 'stoppedAt', 'lastSeen', 'acctOutputOctets', 'terminateCause']));
+    // The same value, written as a JSON escape: the override never reaches the terminal raw (terminalSafe).
+    expect(json.stdout).not.toContain('\u202e');
+    expect(json.stdout).toContain('\\u202e');
   });
 
   it('recorded text is shown escaped, never raw, and the columns stay aligned', async () => {
