@@ -110,6 +110,9 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
   let config = await loadConfig(env.configDir, processEnv);
   log.level = config.server.logLevel;
   const metrics = new Metrics();
+  // A scrape during an outage: the database gauges are left out, one line a minute each (src/log-limit.ts).
+  const scrapeErrors = new RateLimitedLog(log);
+  metrics.onCollectError = (gauge, err) => scrapeErrors.warn(`gauge|${gauge}`, err, 'metrics: gauge left out of the scrape', { gauge });
   // The data directory holds the keys (and the embedded database): 0700, nothing in it open to other users.
   const tightened = preparePrivateDir(env.dataDir);
   if (tightened.length > 0) {
@@ -243,7 +246,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       listening = false;
     });
     const ops = await listen(
-      opsApp(metrics, [
+      opsApp(metrics, (err) => scrapeErrors.error('ops', err, 'operations listener: request failed'), [
         { name: 'database', check: () => database.ping() },
         { name: 'config', check: async () => void config },
         {

@@ -137,12 +137,26 @@ export class Metrics {
     this.accountingTextNormalised.inc({ attribute });
   };
 
+  readonly collectFailures = new client.Counter({
+    name: 'radgate_metrics_collect_failures_total',
+    help: 'Scrapes in which a gauge computed from the database could not be read (left out of that scrape), by gauge',
+    labelNames: ['gauge'] as const,
+    registers: [this.registry],
+  });
+
+  /** Told when a scrape-time gauge cannot be computed (the composition root logs it, rate-limited). */
+  onCollectError: ((gauge: string, err: unknown) => void) | undefined;
+
   constructor() {
     client.collectDefaultMetrics({ register: this.registry, prefix: 'radgate_' });
   }
 
-  /** A gauge whose value is computed at scrape time. */
+  /**
+   * A gauge whose value is computed at scrape time. When that fails (the database is away) the gauge is left out of
+   * the scrape and counted, and the rest of the scrape is still served: the counters matter most in an outage.
+   */
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[], collect: (set: (labels: Record<L, string>, value: number) => void) => Promise<void> | void): void {
+    const metrics = this;
     const gauge: client.Gauge<L> = new client.Gauge<L>({
       name,
       help,
@@ -150,7 +164,13 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         gauge.reset();
-        await collect((labels, value) => gauge.set(labels as Partial<Record<L, string | number>>, value));
+        try {
+          await collect((labels, value) => gauge.set(labels as Partial<Record<L, string | number>>, value));
+        } catch (err) {
+          gauge.reset();
+          metrics.collectFailures.inc({ gauge: name });
+          metrics.onCollectError?.(name, err);
+        }
       },
     });
   }

@@ -10,8 +10,13 @@ export interface ReadinessCheck {
   check: () => Promise<void>;
 }
 
-export function opsApp(metrics: Metrics, checks: readonly ReadinessCheck[]): Hono {
+/** `onError`: told of a request that failed (Hono's own default would print the whole error to stderr). */
+export function opsApp(metrics: Metrics, onError: (err: unknown) => void, checks: readonly ReadinessCheck[]): Hono {
   const app = new Hono();
+  app.onError((err, c) => {
+    onError(err);
+    return c.text('internal error\n', 500);
+  });
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const results = await Promise.all(

@@ -109,6 +109,23 @@ describe('metrics and health', () => {
     const body = (await notReady.json()) as { checks: Record<string, string> };
     expect(body.checks.database).toMatch(/^failing: /);
     expect(body.checks.config).toBe('ok');
+
+    // /metrics still answers in the outage (its counters matter most then): the gauges read from the database are
+    // left out and counted, each logged once a minute as code and message, never the query and its stack.
+    const logged = t.logs.length;
+    for (let i = 0; i < 3; i++) {
+      const scrape = await fetch(`${base}/metrics`);
+      expect(scrape.status).toBe(200);
+      const text = await scrape.text();
+      expect(text).toContain('radgate_radius_requests_total{');
+      expect(text).not.toMatch(/^radgate_sessions_open\{/m);
+    }
+    // The counter is written before the gauges are read within one scrape: this fourth one shows the first three.
+    const after = await (await fetch(`${base}/metrics`)).text();
+    expect(counter(after, 'radgate_metrics_collect_failures_total', 'gauge="radgate_sessions_open"')).toBe(3);
+    const lines = t.logs.slice(logged).filter((l) => String(l.msg).startsWith('metrics: gauge left out'));
+    expect(lines.filter((l) => l.gauge === 'radgate_sessions_open')).toHaveLength(1);
+    expect(JSON.stringify(lines)).not.toMatch(/"(err|stack|query|params)"|select /);
   });
 });
 
