@@ -68,6 +68,16 @@ export function benchUser(index: number): BenchUser {
   return { username: `bench-${n}`, password: `pw-${n}-secret` };
 }
 
+/**
+ * A PAP Access-Request as a MikroTik sends it: Message-Authenticator first, User-Name, hidden User-Password. The
+ * name may be raw bytes (the soak benchmark's bad NAS sends invalid UTF-8).
+ */
+export function papRequest(identifier: number, user: { username: string | Buffer; password: string }, secret: Buffer, authenticator: Buffer): Buffer {
+  const password = attr(2, hide(Buffer.from(user.password), secret, authenticator));
+  const name = typeof user.username === 'string' ? Buffer.from(user.username) : user.username;
+  return signed(identifier, authenticator, [attr(1, name), password], secret);
+}
+
 export type Method = 'pap' | 'mschap2';
 
 /** Builds requests of one method for random users; MS-CHAPv2 responses are computed once per user. */
@@ -88,10 +98,8 @@ export class RequestFactory {
     const index = Math.floor(this.random() * this.users);
     const user = benchUser(index);
     const authenticator = randomBytesFrom(this.random, 16);
+    if (this.method === 'pap') return papRequest(identifier, user, this.secret, authenticator);
     const name = attr(1, Buffer.from(user.username));
-    if (this.method === 'pap') {
-      return signed(identifier, authenticator, [name, attr(2, hide(Buffer.from(user.password), this.secret, authenticator))], this.secret);
-    }
     const { challenge, response } = this.mschap(index, user);
     return signed(identifier, authenticator, [name, microsoft(11, challenge), microsoft(25, response)], this.secret);
   }

@@ -2,8 +2,9 @@
  * `npm run bench`: runs each benchmark listed in BENCHMARKS in turn and prints its figures. Speed targets live here,
  * never in tests. A benchmark is a module in bench/ exporting an async function; add it to the list below.
  *
- *   npm run bench                          every benchmark (auth, accounting, billing, enforce), defaults
+ *   npm run bench                          every benchmark (auth, accounting, billing, enforce, soak), defaults
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
+ *   npm run bench -- --only soak --soak-seconds 60 --soak-cut-seconds 10     a short soak while developing
  *
  * Options of the auth benchmark (defaults in AUTH_DEFAULTS, bench/auth.ts):
  *   --subscribers N     subscribers in the database (100000)
@@ -16,6 +17,17 @@
  *   --keep              keep the scratch directory with the server logs
  *   "--server-node-args=--cpu-prof --cpu-prof-dir=/tmp/radgate-prof"   flags for the server process (note the =)
  * With DATABASE_URL set, the subscribers go to a fresh PostgreSQL database (dropped afterwards); else embedded PGlite.
+ *
+ * The soak benchmark (bench/soak.ts; about soak-seconds + 1 minute): mixed PAP logins, accounting sessions of 4 good
+ * NASes and enforcement (subscribers expired and restored through the admin API, CoA/Disconnect answered) at a fixed
+ * rate, a bad NAS sending malformed and NUL-poisoned records, and — on PostgreSQL — the database cut away through a
+ * TCP proxy in the middle (PGlite runs inside the server: no cut). It prints PASS or FAIL for each criterion: alive
+ * at the end, RSS flat after warm-up, log bounded, every acknowledged record stored, the good NASes unaffected by the
+ * bad one, every enforcement job done, every Access-Request outside the cut accepted (with p50/p99). Options:
+ *   --soak-seconds N      length of the soak (600)
+ *   --soak-cut-seconds N  database cut in the middle (60; 0 = none; at most a third of the soak)
+ *   --soak-rate N         offered operations/s (default: half the capacity a 20 s closed-loop run of the mix measures)
+ *   --keep and --server-node-args apply to it as well.
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -23,6 +35,7 @@ import { benchAccounting } from './accounting.js';
 import { AUTH_DEFAULTS, benchAuth } from './auth.js';
 import { benchBilling } from './billing.js';
 import { benchEnforcement } from './enforce.js';
+import { benchSoak, SOAK_DEFAULTS } from './soak.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,6 +50,9 @@ const { values } = parseArgs({
     'max-run-seconds': { type: 'string' },
     'fresh-import': { type: 'boolean' },
     keep: { type: 'boolean' },
+    'soak-seconds': { type: 'string' },
+    'soak-cut-seconds': { type: 'string' },
+    'soak-rate': { type: 'string' },
   },
   strict: true,
 });
@@ -81,6 +97,17 @@ const BENCHMARKS: Benchmark[] = [
   { name: 'accounting', run: () => benchAccounting() },
   { name: 'billing', run: () => benchBilling() },
   { name: 'enforce', run: () => benchEnforcement() },
+  {
+    name: 'soak',
+    run: () =>
+      benchSoak({
+        seconds: count('soak-seconds', values['soak-seconds'], SOAK_DEFAULTS.seconds),
+        cutSeconds: values['soak-cut-seconds'] === '0' ? 0 : count('soak-cut-seconds', values['soak-cut-seconds'], SOAK_DEFAULTS.cutSeconds),
+        rate: values['soak-rate'] === undefined ? undefined : count('soak-rate', values['soak-rate'], 1),
+        keep: values.keep ?? false,
+        serverNodeArgs: values['server-node-args']?.split(/\s+/).filter(Boolean) ?? [],
+      }),
+  },
   // ── more benchmarks go here: export `benchX(options?)` from bench/x.ts and add { name: 'x', run: () => benchX() } ──
 ];
 

@@ -93,6 +93,10 @@ export interface ServerOptions {
   logLevel: 'warn' | 'info';
   /** Extra node flags for the server process, e.g. `--cpu-prof`. */
   nodeArgs?: string[];
+  /** Edits the copied configuration directory before the server starts (extra NASes, admin tokens). */
+  configure?: (configDir: string) => void;
+  /** Environment applied last, over the bench's own (e.g. DATABASE_URL through a proxy, fixed HTTP ports). */
+  env?: Record<string, string>;
 }
 
 export interface BenchServer {
@@ -107,6 +111,10 @@ export interface BenchServer {
   peakRssBytes(): number;
   /** CPU time the process has used so far (user + system), ms. */
   cpuMs(): number;
+  /** VmRSS: resident memory now, bytes. */
+  rssBytes(): number;
+  /** How the process ended; undefined while it runs. */
+  exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stop(): Promise<void>;
 }
 
@@ -117,6 +125,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
   const serverYaml = path.join(configDir, 'server.yaml');
   writeFileSync(serverYaml, readFileSync(serverYaml, 'utf8').replace(/^(\s*)log_level:.*$/m, `$1log_level: ${options.logLevel}`));
+  options.configure?.(configDir);
 
   const [authPort, acctPort] = await freeUdpPorts(2);
   const logFile = path.join(options.data.dir, `server-${options.logLevel}-${Date.now()}.log`);
@@ -134,7 +143,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     RADGATE_HTTP_PORT: '0',
     RADGATE_METRICS_PORT: '0',
     RADGATE_CAPTIVE_PORT: '0',
-  });
+  }, options.env);
   const started = performance.now();
   const child = spawn(process.execPath, [...(options.nodeArgs ?? []), path.join(ROOT, 'bin/radgate.js'), 'start'], {
     env,
@@ -142,7 +151,13 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     stdio: ['ignore', out, out],
   });
   closeSync(out);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let ended: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code, signal) => {
+      ended = { code, signal };
+      resolve(code);
+    }),
+  );
   const secret = Buffer.from(BENCH_SECRET);
   try {
     await waitForStatusServer(authPort!, secret, exited, 180_000);
@@ -161,6 +176,8 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     logFile,
     peakRssBytes: () => peakRss(child),
     cpuMs: () => cpuTime(child),
+    rssBytes: () => statusKb(child, 'VmRSS') * 1024,
+    exit: () => ended,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -172,9 +189,19 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
 }
 
 function peakRss(child: ChildProcess): number {
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
-  const match = /^VmHWM:\s+(\d+) kB/m.exec(status);
-  return match ? Number(match[1]) * 1024 : NaN;
+  return statusKb(child, 'VmHWM') * 1024;
+}
+
+/** A `kB` field of /proc/PID/status (VmRSS, VmHWM); NaN when the process is gone. */
+function statusKb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+  } catch {
+    return NaN;
+  }
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
+  return match ? Number(match[1]) : NaN;
 }
 
 function cpuTime(child: ChildProcess): number {
