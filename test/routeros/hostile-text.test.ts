@@ -11,20 +11,9 @@ import { desiredConfiguration, type RouterInput } from '../../src/routeros/desir
 import { comment } from '../../src/routeros/rsc.js';
 import { renderScript } from '../../src/routeros/script.js';
 import type { RouterService } from '../../src/config/index.js';
+import { prng } from '../../bench/requests.js';
 import { checkScript, PPP_SCRIPT_VARIABLES } from '../helpers/routeros-script-check.js';
 import { commandsOf, skeletonOf, tokenize, valuesOf, type Token } from '../helpers/routeros-tokens.js';
-
-/** mulberry32: a small deterministic PRNG, uniform in [0, 1). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PIECES = [
   '\n', '\r', '\r\n', '\n/system reboot\n', '\n:put "pwned"', ';', '; /system reset-configuration', '{', '}', '$', '$user',
