@@ -22,6 +22,8 @@ const PARTS = [
   'sessions',
   'profile',
   'billing',
+  'payments',
+  'notify',
   'enforce',
   'routeros',
   'web',
@@ -29,6 +31,7 @@ const PARTS = [
   'config',
   'cli',
   'money',
+  'messages',
   'ip',
   'errors',
   'log',
@@ -43,7 +46,7 @@ function allBut(...except: Part[]): Part[] {
 }
 
 /** The parts with behaviour of their own (everything but the shared leaves, metrics and the composition root). */
-const DOMAIN: readonly Part[] = ['radius', 'handlers', 'subscribers', 'sessions', 'profile', 'billing', 'enforce', 'routeros', 'web', 'cli'];
+const DOMAIN: readonly Part[] = ['radius', 'handlers', 'subscribers', 'sessions', 'profile', 'billing', 'payments', 'notify', 'enforce', 'routeros', 'web', 'cli'];
 
 // ---- the rules: the one place that says which arrows are forbidden ----------------------------------------------
 
@@ -74,6 +77,27 @@ const RULES: readonly Rule[] = [
     id: 'billing-decides-only',
     from: ['billing'],
     forbid: ['radius', 'enforce', 'web', 'cli', 'handlers', 'routeros', 'profile'],
+  },
+  // Payment callbacks: a gateway's event is verified (signature, timestamp, replay) and turned into a payment through
+  // billing, the same path as `radgate pay`. Never a socket to a router, never the web framework: web/ serves the
+  // route and hands the raw request in.
+  {
+    id: 'payments-verify-then-bill',
+    from: ['payments'],
+    forbid: ['radius', 'handlers', 'enforce', 'routeros', 'web', 'cli', 'sessions', 'profile', 'notify'],
+  },
+  // Notifications (reminder e-mail, outgoing webhooks) send what billing's transitions queued. The signed reminder
+  // link comes in as a function from app.ts, so notify does not reach into web/; it never acts on routers.
+  {
+    id: 'notify-sends-only',
+    from: ['notify'],
+    forbid: ['radius', 'handlers', 'enforce', 'routeros', 'web', 'cli', 'sessions', 'profile', 'payments'],
+  },
+  // The message catalogue is a leaf: config validates overrides against it, web and notify render from it.
+  {
+    id: 'messages-are-a-leaf',
+    from: ['messages'],
+    forbid: allBut('messages'),
   },
   // The database layer (client, schema, migrations lock, outbox, NOTIFY channels) serves every part and depends on
   // none of them, nor on config/: whoever opens the database passes the settings in.

@@ -7,6 +7,8 @@
  * - `payments`, `subscriber_events`: src/billing/accounts.ts
  * - `enforcement_jobs`, `enforcement_attempts`: src/enforce/jobs.ts (new jobs: src/db/outbox.ts, in the writer's
  *   transaction)
+ * - `notifications`: src/notify/queue.ts (new rows: src/db/outbox.ts, in the transition's transaction)
+ * - `payment_callbacks`: src/payments/callbacks.ts
  * `updated_at` columns are set from the database's clock (`now()`).
  *
  * Change feed: every write to `subscribers` sets `updated_at` and notifies `radgate_subscribers` with the id, so
@@ -14,7 +16,7 @@
  * is a soft delete (`deleted_at` set) so the change reaches every instance and the record stays for audit.
  */
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
 /** Subscriber status. The billing state machine adds `due_soon` and `grace`. */
 export const SUBSCRIBER_STATUSES = ['active', 'due_soon', 'grace', 'expired', 'suspended', 'disabled'] as const;
@@ -53,6 +55,12 @@ export const subscribers = pgTable(
     overrideReason: text('override_reason'),
     /** When the current status took effect. */
     statusSince: timestamp('status_since', { withTimezone: true }),
+    // Contact (reminder e-mail, outgoing webhooks). Optional; never logged.
+    contactName: text('contact_name'),
+    email: text('email'),
+    phone: text('phone'),
+    /** The subscriber asked for no reminders: notifications to him are skipped (and recorded as skipped). */
+    notifyOptOut: boolean('notify_opt_out').notNull().default(false),
   },
   (t) => [
     index('subscribers_paid_until').on(t.paidUntil),
@@ -115,3 +123,7 @@ export * from './schema/billing.js';
 
 // The enforcement audit trail (src/enforce).
 export * from './schema/enforcement.js';
+
+// Subscriber notifications (reminder e-mail, outgoing webhooks) and the payment callback log.
+export * from './schema/notifications.js';
+export * from './schema/payment-callbacks.js';
