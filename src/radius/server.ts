@@ -115,7 +115,14 @@ export interface RadiusServerOptions<T> {
   log: Logger;
   /** Wall clock in ms for the duplicate cache and the error-log rate limit. Default Date.now. */
   now?: () => number;
+  /**
+   * How long stop() waits for requests still being handled and delayed replies to go out. Default 5 s: a database
+   * that hangs must not hang the shutdown; what is left unanswered was never acknowledged, so the NAS retransmits.
+   */
+  drainMs?: number;
 }
+
+const DEFAULT_DRAIN_MS = 5000;
 
 /** How often expired duplicate-cache entries are swept (at most; a shorter window sweeps every window). */
 const SWEEP_INTERVAL_MS = 1000;
@@ -222,6 +229,7 @@ export class RadiusServer<T> {
   private readonly dedupe: DuplicateCache;
   private readonly pendingTimers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
+  private closed = false;
   /** Error lines: code and message only, at most one a minute per kind, the next one counting the rest. */
   private readonly errors: RateLimitedLog;
   private sweeper: NodeJS.Timeout | undefined;
@@ -257,8 +265,19 @@ export class RadiusServer<T> {
         }),
     );
     await Promise.all(closing);
-    await Promise.allSettled([...this.inFlight]);
-    while (this.pendingTimers.size > 0) await new Promise((r) => setTimeout(r, 20));
+    const deadline = performance.now() + (this.options.drainMs ?? DEFAULT_DRAIN_MS);
+    while ((this.inFlight.size > 0 || this.pendingTimers.size > 0) && performance.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    if (this.inFlight.size > 0 || this.pendingTimers.size > 0) {
+      this.options.log.warn(
+        { unanswered: this.inFlight.size, delayedReplies: this.pendingTimers.size, drainMs: this.options.drainMs ?? DEFAULT_DRAIN_MS },
+        'RADIUS server stopping with requests unanswered (never acknowledged: the NAS retransmits them)',
+      );
+      for (const timer of this.pendingTimers) clearTimeout(timer);
+      this.pendingTimers.clear();
+    }
+    this.closed = true;
     for (const socket of Object.values(this.sockets)) socket.close();
     this.options.log.info({ stats: this.stats }, 'RADIUS server stopped');
   }
@@ -425,6 +444,8 @@ export class RadiusServer<T> {
   }
 
   private send(context: RequestContext<T>, reply: Buffer): void {
+    // An answer that comes after stop() gave up waiting has no socket to go out on.
+    if (this.closed) return;
     this.dedupe.complete(context.key, context.frame.authenticator, reply);
     this.stats.replied++;
     context.socket.send(reply, context.source.port, context.source.address);

@@ -110,7 +110,7 @@ const observer: RadiusObserver = {
 
 function makeServer(
   handlers: Partial<Record<number, Handler<NasData>>>,
-  options: { duplicateWindowMs?: number; now?: () => number } = {},
+  options: { duplicateWindowMs?: number; now?: () => number; drainMs?: number } = {},
 ): RadiusServer<NasData> {
   const registry = new ClientRegistry(CLIENTS);
   const destination = new Writable({
@@ -129,6 +129,7 @@ function makeServer(
     log: createLogger({ level: 'debug', destination }),
     observer,
     now: options.now,
+    drainMs: options.drainMs,
   });
 }
 
@@ -487,5 +488,25 @@ describe('a server without a handler for a code, and stop()', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(REJECT_DELAY_MS - 20);
     expect((await p.receive(500))?.[0]).toBe(Code.AccessReject);
     expect(bare.stats.replied).toBe(1);
+  });
+
+  it('stop() waits for a handler that never answers only as long as the drain allows, and says so', async () => {
+    const stuck = makeServer({ [Code.AccessRequest]: access }, { drainMs: 300 });
+    const sp = await stuck.start();
+    const p = await peer();
+    const heldBefore = held.length;
+    p.send(accessFor('hold', { id: 52 }).packet, sp.auth);
+    await until(() => held.length === heldBefore + 1);
+    const linesBefore = logLines.length;
+    const started = performance.now();
+    await stuck.stop();
+    const took = performance.now() - started;
+    expect(took).toBeGreaterThanOrEqual(280);
+    expect(took).toBeLessThan(5000);
+    const warning = logLines.slice(linesBefore).find((l) => String(l.msg).includes('requests unanswered'));
+    expect(warning).toMatchObject({ unanswered: 1, delayedReplies: 0 });
+    // Answering after the stop sends nothing on the closed socket and throws nowhere.
+    held[heldBefore]!(accept('late'));
+    expect(await p.receive(200)).toBeUndefined();
   });
 });
