@@ -42,9 +42,17 @@ export interface LoadResult {
   requestsPerSecond: number;
   /** CPU the generator itself used while the clock ran, percent of one core. */
   generatorCpuPercent: number;
-  latencyMs: { p50: number; p95: number; p99: number; max: number };
+  latencyMs: LatencySummary;
   /** Open loop only: latency from when each request was due rather than sent. */
-  fromDueMs?: { p50: number; p95: number; p99: number; max: number };
+  fromDueMs?: LatencySummary;
+}
+
+export interface LatencySummary {
+  p50: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  max: number;
 }
 
 const SLOTS_PER_SOCKET = 128;
@@ -195,8 +203,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 }
 
-function summary(sorted: Float64Array): { p50: number; p95: number; p99: number; max: number } {
-  return { p50: percentile(sorted, 0.5), p95: percentile(sorted, 0.95), p99: percentile(sorted, 0.99), max: sorted[sorted.length - 1] ?? 0 };
+function summary(sorted: Float64Array): LatencySummary {
+  return {
+    p50: percentile(sorted, 0.5),
+    p95: percentile(sorted, 0.95),
+    p99: percentile(sorted, 0.99),
+    p999: percentile(sorted, 0.999),
+    max: sorted[sorted.length - 1] ?? 0,
+  };
 }
 
 /** Nearest-rank percentile of sorted values. */

@@ -6,6 +6,12 @@
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
  *   npm run bench -- --only soak --soak-seconds 60 --soak-cut-seconds 10     a short soak while developing
  *
+ *   npm run bench -- --compare freeradius  radgate and FreeRADIUS side by side (bench/compare.ts)
+ *
+ * Options of the side-by-side benchmark (defaults in COMPARE_DEFAULTS, bench/compare.ts): --subscribers, --pap,
+ * --mschap, --concurrency (64), --max-run-seconds and --keep as below; --rounds N (3), --rate N (the fixed rate,
+ * 10000/s), --fixed-seconds N (15).
+ *
  * Options of the auth benchmark (defaults in AUTH_DEFAULTS, bench/auth.ts):
  *   --subscribers N     subscribers in the database (100000)
  *   --pap N, --mschap N requests per closed-loop run (300000, 100000)
@@ -35,6 +41,7 @@ import { benchAccounting } from './accounting.js';
 import { AUTH_DEFAULTS, benchAuth } from './auth.js';
 import { benchBilling } from './billing.js';
 import { benchEnforcement } from './enforce.js';
+import { benchCompare, COMPARE_DEFAULTS } from './compare.js';
 import { benchSoak, SOAK_DEFAULTS } from './soak.js';
 
 const { values } = parseArgs({
@@ -53,6 +60,9 @@ const { values } = parseArgs({
     'soak-seconds': { type: 'string' },
     'soak-cut-seconds': { type: 'string' },
     'soak-rate': { type: 'string' },
+    compare: { type: 'string' },
+    rounds: { type: 'string' },
+    'fixed-seconds': { type: 'string' },
   },
   strict: true,
 });
@@ -108,11 +118,29 @@ const BENCHMARKS: Benchmark[] = [
         serverNodeArgs: values['server-node-args']?.split(/\s+/).filter(Boolean) ?? [],
       }),
   },
+  {
+    name: 'compare',
+    run: () =>
+      benchCompare({
+        subscribers: count('subscribers', values.subscribers, COMPARE_DEFAULTS.subscribers),
+        rounds: count('rounds', values.rounds, COMPARE_DEFAULTS.rounds),
+        papRequests: count('pap', values.pap, COMPARE_DEFAULTS.papRequests),
+        mschapRequests: count('mschap', values.mschap, COMPARE_DEFAULTS.mschapRequests),
+        concurrency: count('concurrency', values.concurrency, COMPARE_DEFAULTS.concurrency),
+        fixedRate: count('rate', values.rate, COMPARE_DEFAULTS.fixedRate),
+        fixedSeconds: count('fixed-seconds', values['fixed-seconds'], COMPARE_DEFAULTS.fixedSeconds),
+        maxRunMs: count('max-run-seconds', values['max-run-seconds'], COMPARE_DEFAULTS.maxRunMs / 1000) * 1000,
+        keep: values.keep ?? false,
+      }),
+  },
   // ── more benchmarks go here: export `benchX(options?)` from bench/x.ts and add { name: 'x', run: () => benchX() } ──
 ];
 
-const selected = values.only ? BENCHMARKS.filter((b) => values.only!.includes(b.name)) : BENCHMARKS;
-if (values.only && selected.length !== values.only.length) {
+if (values.compare !== undefined && values.compare !== 'freeradius') throw new Error('--compare: only freeradius');
+// `--compare freeradius` is the side-by-side benchmark; a plain run leaves it out (it installs FreeRADIUS).
+const only = values.compare ? [...(values.only ?? []), 'compare'] : values.only;
+const selected = only ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS.filter((b) => b.name !== 'compare');
+if (only && selected.length !== new Set(only).size) {
   throw new Error(`unknown benchmark in --only (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
 }
 console.log(`radgate bench — node ${process.version}, ${availableParallelism()} CPU(s)`);

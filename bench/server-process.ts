@@ -193,7 +193,7 @@ function peakRss(child: ChildProcess): number {
 }
 
 /** A `kB` field of /proc/PID/status (VmRSS, VmHWM); NaN when the process is gone. */
-function statusKb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): number {
+export function statusKb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): number {
   let status: string;
   try {
     status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
@@ -204,7 +204,7 @@ function statusKb(child: ChildProcess, field: 'VmRSS' | 'VmHWM'): number {
   return match ? Number(match[1]) : NaN;
 }
 
-function cpuTime(child: ChildProcess): number {
+export function cpuTime(child: ChildProcess): number {
   // /proc/PID/stat: fields after the command name; utime and stime are the 14th and 15th, in clock ticks (100/s).
   const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
@@ -212,7 +212,7 @@ function cpuTime(child: ChildProcess): number {
 }
 
 /** Ports the OS considers free right now (bound then released). */
-async function freeUdpPorts(n: number): Promise<number[]> {
+export async function freeUdpPorts(n: number): Promise<number[]> {
   const sockets = await Promise.all(
     Array.from({ length: n }, () => new Promise<dgram.Socket>((resolve) => {
       const s = dgram.createSocket('udp4');
