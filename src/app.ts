@@ -27,7 +27,11 @@ import { RetentionSchedule, type RetentionRule } from './db/retention.js';
 import type { RetentionConfig } from './config/index.js';
 import { SubscriberRecords } from './subscribers/records.js';
 import { createAdminApi } from './web/admin/app.js';
-import { createCaptiveApp, createReminderRoutes, LinkKeyRing } from './web/reminder/index.js';
+import { createCaptiveApp, createReminderRoutes, LinkKeyRing, reminderLink } from './web/reminder/index.js';
+import { NotifyWorker } from './notify/worker.js';
+import { notificationCounts, pruneNotifications } from './notify/queue.js';
+import { prunePaymentCallbacks } from './payments/callbacks.js';
+import { createPaymentHooks } from './web/hooks/index.js';
 import { Metrics } from './metrics.js';
 import { opsApp } from './web/ops.js';
 import { ConfigError } from './config/index.js';
@@ -76,6 +80,8 @@ export function retentionRules(retention: RetentionConfig): RetentionRule[] {
       prune: pruneFinishedJobs,
     },
     { name: 'subscriber_events', tables: ['subscriber_events'], keepSeconds: retention.subscriberEventsSeconds, prune: pruneSubscriberEvents },
+    { name: 'notifications', tables: ['notifications'], keepSeconds: retention.notificationsSeconds, prune: pruneNotifications },
+    { name: 'payment_callbacks', tables: ['payment_callbacks'], keepSeconds: retention.paymentCallbacksSeconds, prune: prunePaymentCallbacks },
   ];
 }
 
@@ -103,6 +109,8 @@ export interface Radgate {
   readonly evaluator: BillingEvaluator;
   /** The periodic retention prune (server.retention). */
   readonly retention: RetentionSchedule;
+  /** The notification worker (reminder e-mail, webhooks; docs/notifications.md). */
+  readonly notify: NotifyWorker;
   stop(): Promise<void>;
 }
 
@@ -233,6 +241,25 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     }));
     // Reminder pages (/r/<token>, /w/<workspace>, their assets) and the captive redirect on its own port.
     web.route('/', createReminderRoutes({ config: () => config, db: database.db, keys: linkKeys, log }));
+    // Payment gateway callbacks (POST /hooks/payments/:provider, docs/payments.md): signed events become payments.
+    web.route('/', createPaymentHooks({ config: () => config, db: database.db, billing, log, keys: linkKeys, metrics }).routes);
+    // Notifications (src/notify, docs/notifications.md): reminder e-mail and webhooks from the outbox billing fills;
+    // the signed reminder link comes from here, so notify does not reach into web/. Stopped before the database;
+    // what it holds is released for another instance or the next start.
+    const notify = new NotifyWorker({
+      database,
+      config: () => config,
+      log,
+      onFinish: metrics.notificationFinished,
+      linkFor: async (workspace, subscriber) => (workspace.reminderHost === undefined
+        ? undefined
+        : (await reminderLink(linkKeys, workspace, subscriber)).url),
+    });
+    await notify.start();
+    cleanup.push(() => notify.stop());
+    metrics.gauge('radgate_notifications', 'Notifications waiting, in progress and failed (all instances), by channel', ['channel', 'state'], async (set) => {
+      for (const row of await notificationCounts(database.db, ['pending', 'running', 'failed'])) set({ channel: row.channel, state: row.state }, row.count);
+    });
     const http = await listen(web, { bind: config.server.bind, port: config.server.httpPort });
     cleanup.push(() => http.close());
     const captive = await listen(createCaptiveApp({ config: () => config, db: database.db, keys: linkKeys, log }), {
@@ -299,6 +326,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       billing,
       evaluator,
       retention,
+      notify,
       stop: unwind,
     };
   } catch (err) {

@@ -110,6 +110,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly notifications = new client.Counter({
+    name: 'radgate_notifications_total',
+    help: 'Notification attempts finished by this instance, by channel (email, webhook) and outcome (sent, retry, failed, skipped, deferred)',
+    labelNames: ['channel', 'state'] as const,
+    registers: [this.registry],
+  });
+
+  /** For the notification worker's `onFinish`. */
+  readonly notificationFinished = (channel: string, state: string): void => {
+    this.notifications.inc({ channel, state });
+  };
+
   /** For the retention schedule's `onPruned`. */
   readonly retentionPruned = (table: string, rows: number): void => {
     this.retentionPrunedRows.inc({ table }, rows);

@@ -93,11 +93,12 @@ const RULES: readonly Rule[] = [
     from: ['notify'],
     forbid: ['radius', 'handlers', 'enforce', 'routeros', 'web', 'cli', 'sessions', 'profile', 'payments'],
   },
-  // The message catalogue is a leaf: config validates overrides against it, web and notify render from it.
+  // The message catalogue is a leaf (money.ts, for minor units, is its only import): config validates overrides
+  // against it, web and notify render from it.
   {
     id: 'messages-are-a-leaf',
     from: ['messages'],
-    forbid: allBut('messages'),
+    forbid: allBut('messages', 'money'),
   },
   // The database layer (client, schema, migrations lock, outbox, NOTIFY channels) serves every part and depends on
   // none of them, nor on config/: whoever opens the database passes the settings in.

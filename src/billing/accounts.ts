@@ -15,7 +15,7 @@ import {
   type SubscriberRow, type SubscriberStatus,
 } from '../db/schema.js';
 import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
-import { recordEnforcementRequest, type EnforcementRequest } from '../db/outbox.js';
+import { recordEnforcementRequest, recordNotifications, type EnforcementRequest, type NotificationChannels } from '../db/outbox.js';
 import { RadgateError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
@@ -110,6 +110,12 @@ export function rulesOf(workspace: WorkspaceConfig): BillingRules {
   return { ...workspace.billing, timezone: workspace.timezone };
 }
 
+/** The notification channels a workspace has configured, as the outbox takes them; undefined when none. */
+export function notificationChannelsOf(workspace: WorkspaceConfig | undefined): NotificationChannels | undefined {
+  if (workspace === undefined || (workspace.mail === undefined && workspace.webhook === undefined)) return undefined;
+  return { email: workspace.mail?.notifyOn, webhook: workspace.webhook?.notifyOn };
+}
+
 const notFound = (id: number) => new RadgateError('SUBSCRIBER_NOT_FOUND', `no subscriber with id ${id}`);
 
 /**
@@ -122,6 +128,7 @@ export async function writeTransitions(
   changes: ReadonlyArray<{ readonly row: SubscriberRow; readonly state: StateAt }>,
   actor: string,
   now: Date,
+  channelsOf: (workspaceId: string) => NotificationChannels | undefined = () => undefined,
 ): Promise<Transition[]> {
   const moving = changes.filter((c) => c.state.status !== c.row.status);
   if (moving.length === 0) return [];
@@ -130,7 +137,7 @@ export async function writeTransitions(
   })));
   const applied = moving.filter((c) => ids.has(c.row.id)); // the others were moved by another writer first
   if (applied.length === 0) return [];
-  await tx.insert(subscriberEvents).values(applied.map(({ row, state }) => ({
+  const events = await tx.insert(subscriberEvents).values(applied.map(({ row, state }) => ({
     subscriberId: row.id,
     workspaceId: row.workspaceId,
     kind: 'transition' as const,
@@ -140,7 +147,12 @@ export async function writeTransitions(
     actor,
     at: now,
     effectiveAt: state.since ?? now,
-  })));
+  }))).returning({ id: subscriberEvents.id, subscriberId: subscriberEvents.subscriberId, fromStatus: subscriberEvents.fromStatus, toStatus: subscriberEvents.toStatus, workspaceId: subscriberEvents.workspaceId });
+  // The messages these changes owe (docs/notifications.md), same transaction; nothing at all for a workspace
+  // without channels.
+  await recordNotifications(tx, events.map((e) => ({
+    eventId: e.id, subscriberId: e.subscriberId, workspaceId: e.workspaceId, fromStatus: e.fromStatus ?? '', toStatus: e.toStatus ?? '',
+  })), channelsOf);
   // Issued together so the driver can pipeline them; each is its own outbox row.
   await Promise.all(applied.map(({ row, state }) => recordEnforcementRequest(tx, {
     subscriberId: row.id,
@@ -162,8 +174,11 @@ export async function writeTransitions(
 }
 
 /** One subscriber's status change (see writeTransitions); null when nothing changed. */
-export async function writeTransition(tx: Tx, row: SubscriberRow, state: StateAt, actor: string, now: Date): Promise<Transition | null> {
-  const [applied] = await writeTransitions(tx, [{ row, state }], actor, now);
+export async function writeTransition(
+  tx: Tx, row: SubscriberRow, state: StateAt, actor: string, now: Date,
+  channelsOf?: (workspaceId: string) => NotificationChannels | undefined,
+): Promise<Transition | null> {
+  const [applied] = await writeTransitions(tx, [{ row, state }], actor, now, channelsOf);
   return applied ?? null;
 }
 
@@ -246,7 +261,7 @@ export class BillingAccounts {
       for (const e of c.events ?? []) {
         await tx.insert(subscriberEvents).values({ ...e, actor: e.actor ?? actor, subscriberId: id, workspaceId: row.workspaceId, at: now });
       }
-      const transition = await writeTransition(tx, row, state, actor, now);
+      const transition = await writeTransition(tx, row, state, actor, now, (w) => notificationChannelsOf(this.deps.config().workspaceById.get(w)));
       let jobs = transition ? 1 : 0;
       if (!transition && c.enforce) {
         await recordEnforcementRequest(tx, { ...c.enforce, subscriberId: id, workspaceId: row.workspaceId });

@@ -12,7 +12,7 @@ import type { Config, WorkspaceConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import type { Logger } from '../log.js';
 import { RateLimitedLog } from '../log-limit.js';
-import { BillingAccounts, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './accounts.js';
+import { BillingAccounts, notificationChannelsOf, rulesOf, subjectOf, systemClock, writeTransitions, type Clock, type Transition } from './accounts.js';
 import { billableSubscribers, subscribersByIds } from '../subscribers/table.js';
 import { stateAt } from './state.js';
 
@@ -97,7 +97,7 @@ export class BillingEvaluator {
       const applied = await db.transaction(async (tx) => {
         const fresh = await subscribersByIds(tx, batch.map((d) => d.id), { forUpdate: true });
         const changes = fresh.map((row) => ({ row, state: stateAt(subjectOf(row), rulesOf(workspaceOf.get(row.id)!), now) }));
-        return writeTransitions(tx, changes, actor, now);
+        return writeTransitions(tx, changes, actor, now, (w) => notificationChannelsOf(config.workspaceById.get(w)));
       });
       transitions.push(...applied);
       options.onProgress?.(unchanged + i + batch.length, rows.length);

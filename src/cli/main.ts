@@ -19,6 +19,7 @@ import { REMINDER_LINK_USAGE, reminderLinkCommand } from './reminder-commands.js
 import { SESSIONS_USAGE, sessionsCommand } from './session-commands.js';
 import { reconcileCommand, routerApplyCommand, ROUTER_USAGE, routerScriptCommand, type CommandOutput } from './router-commands.js';
 import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
+import { NOTIFICATIONS_USAGE, notificationsCommand } from './notify-commands.js';
 import { EXPLAIN_USAGE, explainCommand } from './explain-commands.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor/index.js';
 import { terminalSafe } from './format.js';
@@ -40,6 +41,7 @@ usage: radgate <command> [options]
   admin-token NAME      create an admin API token [--scope read|write]
   enforce USER          push USER's profile to the live sessions now: CoA → Disconnect → API (radgate enforce --help)
   jobs [--failed] [ID]  enforcement jobs and their attempts
+  notifications         reminder e-mail and webhooks: sent, skipped, waiting, failed (radgate notifications --help)
   coa-test NAS --user U send a harmless CoA probe and report exactly what the router answered
   reminder-link USER    print the subscriber's signed reminder-page link (radgate reminder-link --help)
   sessions …            live sessions: list, close (radgate sessions help)
@@ -148,6 +150,9 @@ async function run(argv: string[]): Promise<number> {
     case 'jobs':
       if (asksForHelp(rest, false)) return usage(ENFORCE_USAGE, rest);
       return withContext(async (ctx) => print(await jobsCommand(ctx, rest)));
+    case 'notifications':
+      if (asksForHelp(rest, false)) return usage(NOTIFICATIONS_USAGE, rest);
+      return withContext(async (ctx) => print(await notificationsCommand(ctx, rest)));
     case 'sessions':
       if (asksForHelp(rest, false)) return usage(SESSIONS_USAGE, rest);
       return withContext(async (ctx) => print(await sessionsCommand(ctx, rest)));

@@ -9,9 +9,10 @@ import type { CommandOutput } from './router-commands.js';
 
 export const PRUNE_USAGE = `radgate prune [--dry-run]
     delete now what server.yaml retention no longer keeps — closed sessions, finished enforcement jobs with their
-    attempts, subscriber events; never payments, the payment/void/paid_until events, open sessions or unfinished
-    jobs — in batches of ${PRUNE_BATCH.toLocaleString('en')} rows, and print per table the cut-off and how many rows
-    went. --dry-run: count them, delete nothing. Safe while servers run (they prune every retention.interval).`;
+    attempts, subscriber events, finished notifications, payment callbacks; never payments, the
+    payment/void/paid_until events, open sessions, unfinished jobs or notifications still pending or running — in
+    batches of ${PRUNE_BATCH.toLocaleString('en')} rows, and print per table the cut-off and how many rows went.
+    --dry-run: count them, delete nothing. Safe while servers run (they prune every retention.interval).`;
 
 /** Exit code 1 when a table's prune failed (the others still ran). */
 export async function pruneCommand(ctx: CliContext, argv: string[]): Promise<CommandOutput> {

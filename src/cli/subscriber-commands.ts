@@ -1,4 +1,4 @@
-/** `radgate subscriber add|list|show|set-password|set-plan|set-status|set-ip|delete|import`. */
+/** `radgate subscriber add|list|show|set-password|set-plan|set-status|set-ip|set-contact|delete|import`. */
 import { parseArgs } from 'node:util';
 import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
@@ -13,14 +13,18 @@ import { Progress } from './progress.js';
 
 export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   add USER --plan P --account A (--password PW | --nt-hash H) [--static-ip IP] [--status S] [--workspace W]
+      [--name NAME] [--email ADDRESS] [--phone NUMBER] [--opt-out]
   list [--status S] [--plan P] [--limit N] [--offset N] [--json] [--workspace W]
   show USER [--json]
   set-password USER (--password PW | --nt-hash H)
   set-plan USER PLAN
   set-status USER STATUS [--reason TEXT]     STATUS: ${SUBSCRIBER_STATUSES.join(', ')}, or auto (thresholds decide)
   set-ip USER (IP | none)
+  set-contact USER [--name NAME] [--email ADDRESS] [--phone NUMBER] [--opt-out | --opt-in]
+                                             who reminders go to (docs/notifications.md); "" or none clears a field
   delete USER
-  import FILE.csv [--skip-bad] [--quiet]     columns: username,password|nt_hash,plan,account[,workspace,static_ip,status]
+  import FILE.csv [--skip-bad] [--quiet]     columns: username,password|nt_hash,plan,account[,workspace,static_ip,status,
+                                               contact_name,email,phone,notify_opt_out]
                                              progress on a terminal (count, rate, ETA); --quiet or a script: summary only`;
 
 const OPTIONS = {
@@ -37,7 +41,26 @@ const OPTIONS = {
   json: { type: 'boolean' },
   'skip-bad': { type: 'boolean' },
   quiet: { type: 'boolean' },
+  name: { type: 'string' },
+  email: { type: 'string' },
+  phone: { type: 'string' },
+  'opt-out': { type: 'boolean' },
+  'opt-in': { type: 'boolean' },
 } as const;
+
+/** `none` or "" clears a contact field; not given leaves it. */
+const contactText = (value: string | undefined): string | null | undefined =>
+  value === undefined ? undefined : value.trim() === '' || value.trim() === 'none' ? null : value;
+
+function contactOptions(values: { name?: string | undefined; email?: string | undefined; phone?: string | undefined; 'opt-out'?: boolean | undefined; 'opt-in'?: boolean | undefined }) {
+  if (values['opt-out'] && values['opt-in']) throw new RadgateError('USAGE', '--opt-out and --opt-in exclude each other');
+  return {
+    contactName: contactText(values.name),
+    email: contactText(values.email),
+    phone: contactText(values.phone),
+    notifyOptOut: values['opt-out'] ? true : values['opt-in'] ? false : undefined,
+  };
+}
 
 function status(value: string): SubscriberStatus {
   if (!(SUBSCRIBER_STATUSES as readonly string[]).includes(value)) {
@@ -69,6 +92,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
         ntHash: values['nt-hash'],
         staticIp: values['static-ip'],
         status: values.status === undefined ? undefined : status(values.status),
+        ...contactOptions(values),
       });
       return `added ${row.username} (id ${row.id}, workspace ${row.workspaceId}, plan ${row.plan}, ${row.status})`;
     }
@@ -98,6 +122,10 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
         ['status', row.status],
         ['status reason', row.statusReason],
         ['static ip', row.staticIp],
+        ['contact name', row.contactName],
+        ['email', row.email],
+        ['phone', row.phone],
+        ['reminders', row.notifyOptOut ? 'opted out (no e-mail or webhook)' : 'yes'],
         ['credential', row.credential === 'password' ? 'password (encrypted; PAP, CHAP, MS-CHAP)' : 'NT hash (PAP, MS-CHAP; CHAP refused)'],
         ['created', row.createdAt],
         ['updated', row.updatedAt],
@@ -135,6 +163,14 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       const ip = need(positionals[1], 'IP (or none)', SUBSCRIBER_USAGE);
       const row = await service.setStaticIp(workspace(), user(), ip === 'none' ? null : ip);
       return `${row.username} static IP: ${row.staticIp ?? 'none (pool)'}`;
+    }
+    case 'set-contact': {
+      const contact = contactOptions(values);
+      if (Object.values(contact).every((v) => v === undefined)) {
+        throw new RadgateError('USAGE', `set-contact needs --name, --email, --phone, --opt-out or --opt-in\n${SUBSCRIBER_USAGE}`);
+      }
+      const row = await service.setContact(workspace(), user(), contact);
+      return `contact of ${row.username}: ${[row.contactName ?? '-', row.email ?? '-', row.phone ?? '-'].join(', ')}${row.notifyOptOut ? ' (opted out of reminders)' : ''}`;
     }
     case 'delete': {
       const row = await service.get(workspace(), user());

@@ -30,3 +30,5 @@ export type {
   Config, ExpiredProfile, LogLevel, NasApiConfig, NasConfig, PlanConfig, ReplyAttributes, ServerConfig, TriState,
   WorkspaceConfig,
 } from './types.js';
+export { MAIL_DEFAULTS, NOTIFY_KINDS, type MailConfig, type NotifyKind, type QuietHours, type WebhookConfig } from './mail.js';
+export { PAYMENT_HOOK_DEFAULTS, PAYMENT_PROVIDERS, type PaymentHookConfig, type PaymentHookKey, type PaymentHooks, type PaymentProvider } from './payment-hooks.js';

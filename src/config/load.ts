@@ -15,6 +15,8 @@ import { readYamlFile } from './read-yaml.js';
 import { ADMIN_FILE, adminTokenSchema, checkDistinctHashes, readOptionalYaml } from './billing.js';
 import { resolveLinkKeys } from './link-keys.js';
 import { checkReminderDestinations, resolveWorkspaceFiles } from './reminder.js';
+import { resolvePaymentHooks } from './payment-hooks.js';
+import { resolveNotifySecrets } from './mail.js';
 import { FILES, nasSchema, planSchema, serverSchema, workspaceSchema, type ParsedServer } from './schema.js';
 import type { Config, ServerConfig } from './types.js';
 
@@ -48,7 +50,11 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   const workspaces = validateList(workspacesDoc, FILES.workspaces, 'workspaces', workspaceSchema, problems, 'workspace');
   checkUnique(workspaces?.raw, 'id', FILES.workspaces, 'workspaces', 'workspace id', problems);
   checkReminderDestinations(workspaces?.raw, problems);
-  const workspaceFiles = workspaces === undefined ? undefined : await resolveWorkspaceFiles(configDir, workspaces.parsed, problems);
+  const workspaceFiles = workspaces === undefined
+    ? undefined
+    : await resolveNotifySecrets(configDir, workspaces.raw,
+      await resolvePaymentHooks(configDir, workspaces.raw, await resolveWorkspaceFiles(configDir, workspaces.parsed, problems), env, problems),
+      env, problems);
   const plans = validateList(plansDoc, FILES.plans, 'plans', planSchema, problems, 'plan');
   checkUnique(plans?.raw, 'name', FILES.plans, 'plans', 'plan name', problems);
   // admin.yaml is optional (no file: no admin API tokens).

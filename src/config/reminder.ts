@@ -27,7 +27,8 @@ export const REMINDER_DEFAULTS = Object.freeze({
 });
 
 /** Placeholders of the payment URL template. */
-export const PAYMENT_URL_PLACEHOLDERS = ['account', 'username', 'workspace'] as const;
+/** `reference`: a signed token naming workspace and account that a gateway echoes back (docs/payments.md). */
+export const PAYMENT_URL_PLACEHOLDERS = ['account', 'username', 'workspace', 'reference'] as const;
 export type PaymentUrlPlaceholder = (typeof PAYMENT_URL_PLACEHOLDERS)[number];
 
 export const LOGO_TYPES: Readonly<Record<string, string>> = {

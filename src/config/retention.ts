@@ -1,9 +1,9 @@
 /**
  * @module config/retention
- * server.yaml `server.retention`: how long closed sessions, finished enforcement jobs (with their attempts) and
- * subscriber events are kept, and how often the server prunes older ones. Each keep time is a duration of at least
- * one day, or `off` (also `0`) to keep forever; payments are never pruned, so they have no key. Kept apart from
- * schema.ts so these keys have one home.
+ * server.yaml `server.retention`: how long closed sessions, finished enforcement jobs (with their attempts),
+ * subscriber events, finished notifications and payment callbacks are kept, and how often the server prunes older
+ * ones. Each keep time is a duration of at least one day, or `off` (also `0`) to keep forever; payments are never
+ * pruned, so they have no key. Kept apart from schema.ts so these keys have one home.
  */
 
 import * as z from 'zod';
@@ -18,6 +18,8 @@ export const RETENTION_DEFAULTS = Object.freeze({
   sessionsSeconds: 365 * DAY,
   enforcementJobsSeconds: 90 * DAY,
   subscriberEventsSeconds: 730 * DAY,
+  notificationsSeconds: 90 * DAY,
+  paymentCallbacksSeconds: 730 * DAY,
   intervalSeconds: 3600,
 } satisfies RetentionConfig);
 
@@ -53,11 +55,15 @@ export const retentionSchema = z
     sessions: field(keepTime).default(RETENTION_DEFAULTS.sessionsSeconds),
     enforcement_jobs: field(keepTime).default(RETENTION_DEFAULTS.enforcementJobsSeconds),
     subscriber_events: field(keepTime).default(RETENTION_DEFAULTS.subscriberEventsSeconds),
+    notifications: field(keepTime).default(RETENTION_DEFAULTS.notificationsSeconds),
+    payment_callbacks: field(keepTime).default(RETENTION_DEFAULTS.paymentCallbacksSeconds),
     interval: field(pruneInterval).default(RETENTION_DEFAULTS.intervalSeconds),
   })
   .transform((r): RetentionConfig => ({
     sessionsSeconds: orForever(r.sessions),
     enforcementJobsSeconds: orForever(r.enforcement_jobs),
     subscriberEventsSeconds: orForever(r.subscriber_events),
+    notificationsSeconds: orForever(r.notifications),
+    paymentCallbacksSeconds: orForever(r.payment_callbacks),
     intervalSeconds: orForever(r.interval),
   }));

@@ -20,6 +20,9 @@ import { DEFAULT_NAS_ENFORCEMENT, DEFAULT_SERVER_ENFORCEMENT, ENFORCEMENT_DEFAUL
 import { linkKeySchema } from './link-keys.js';
 import { RETENTION_DEFAULTS, retentionSchema } from './retention.js';
 import { REMINDER_DEFAULTS, reminderWorkspaceFields, reminderWorkspaceKeys, trustedProxy } from './reminder.js';
+import { messageWorkspaceFields, messageWorkspaceKeys } from './messages.js';
+import { paymentHookWorkspaceFields, paymentHookWorkspaceKeys } from './payment-hooks.js';
+import { mailWorkspaceFields, mailWorkspaceKeys } from './mail.js';
 import type { LogLevel, ReplyAttributes, TriState } from './types.js';
 
 /** Every default, in one place. Durations in seconds. */
@@ -201,14 +204,20 @@ export const workspaceSchema = z
     support_contact: field(replyMessageText).optional(),
     expired_profile: expiredProfileSchema,
     ...reminderWorkspaceKeys,
+    ...messageWorkspaceKeys,
+    ...paymentHookWorkspaceKeys,
+    ...mailWorkspaceKeys,
     billing: billingPolicySchema.prefault({}),
   })
-  .transform((w) => ({
+  .transform((w, ctx) => ({
     id: w.id,
     name: w.name,
     supportContact: w.support_contact,
     expiredProfile: w.expired_profile,
     ...reminderWorkspaceFields(w),
+    ...messageWorkspaceFields(w, ctx),
+    ...paymentHookWorkspaceFields(w),
+    ...mailWorkspaceFields(w),
     billing: w.billing,
   }));
 

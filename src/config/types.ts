@@ -5,6 +5,10 @@
  * Defaults live in `DEFAULTS` (schema.ts); the example files in `config/` state them too.
  */
 
+import type { Language, Overrides } from '../messages/index.js';
+import type { PaymentHooks } from './payment-hooks.js';
+import type { MailConfig, WebhookConfig } from './mail.js';
+
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /** `yes` / `no` / `auto` (YAML true/false are read as yes/no). */
@@ -78,6 +82,13 @@ export interface RetentionConfig {
   readonly enforcementJobsSeconds: number | undefined;
   /** Subscriber events except payment, void and paid_until (kept forever with the payments). Default 730 days. */
   readonly subscriberEventsSeconds: number | undefined;
+  /** Finished notifications (sent, failed, skipped), from when they finished; pending and running ones never. Default 90 days. */
+  readonly notificationsSeconds: number | undefined;
+  /**
+   * Payment callbacks (the gateway event log), from when they were received. Default 730 days. The payment itself keeps
+   * its reference, so a replay of a pruned event still cannot pay twice.
+   */
+  readonly paymentCallbacksSeconds: number | undefined;
   /** How often the server prunes, seconds (first run 5 minutes after start, or sooner). Default 3600; undefined = never. */
   readonly intervalSeconds: number | undefined;
 }
@@ -281,6 +292,19 @@ export interface WorkspaceConfig {
   readonly support: SupportContacts;
   readonly branding: Branding;
   readonly reminder: ReminderSettings;
+  /** What subscribers read is in this language unless the browser asks for another allowed one: `locale`'s
+   * language when radgate ships it, else `en` (config/messages.ts, docs/languages.md). */
+  readonly defaultLanguage: Language;
+  /** `languages`: the languages pages may be shown in; always holds `defaultLanguage`. Default: just that one. */
+  readonly languages: readonly Language[];
+  /** `messages`: the workspace's own texts, language → message key → text (validated against src/messages). */
+  readonly messages: Readonly<Partial<Record<Language, Overrides>>>;
+  /** `payment_hooks`: the gateways that may report payments, by provider (config/payment-hooks.ts). Default none. */
+  readonly paymentHooks: PaymentHooks;
+  /** `mail`: reminder e-mail over SMTP (config/mail.ts, docs/notifications.md). Default none: no e-mail. */
+  readonly mail: MailConfig | undefined;
+  /** `webhook`: signed notification POSTs (config/mail.ts, docs/notifications.md). Default none. */
+  readonly webhook: WebhookConfig | undefined;
   /** Billing thresholds (days in `timezone`, relative to paid_until). */
   readonly billing: BillingPolicy;
 }

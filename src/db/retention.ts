@@ -1,7 +1,7 @@
 /**
  * @module db/retention
  * Pruning old history. Each table's owner supplies its prune query (src/sessions/store.ts, src/enforce/jobs.ts,
- * src/billing/accounts.ts) and app.ts hands them in as rules; this module knows no table. It takes each rule's
+ * src/billing/accounts.ts, src/notify/queue.ts, src/payments/callbacks.ts) and app.ts hands them in as rules; this module knows no table. It takes each rule's
  * cut-off from the database's clock (so instances whose hosts' clocks drift agree), runs the deletes in bounded
  * batches — one statement and one short transaction per batch, so a first prune of a huge table never holds a long
  * lock — and, in the server, on a timer (`RetentionSchedule`). Owners pick each batch with FOR UPDATE SKIP LOCKED:

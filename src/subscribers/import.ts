@@ -8,7 +8,14 @@ import type { SubscriberStatus } from '../db/schema.js';
 import { parseCsv } from './csv.js';
 import { validateSubscriber, type NewSubscriber, type SubscriberCatalog, type SubscriberRecords } from './records.js';
 
-export const IMPORT_COLUMNS = ['username', 'password', 'nt_hash', 'plan', 'account', 'workspace', 'static_ip', 'status'] as const;
+export const IMPORT_COLUMNS = [
+  'username', 'password', 'nt_hash', 'plan', 'account', 'workspace', 'static_ip', 'status',
+  // Who reminders go to (subscribers/contact.ts); notify_opt_out: yes/no, true/false, 1/0, empty = no.
+  'contact_name', 'email', 'phone', 'notify_opt_out',
+] as const;
+
+const YES = ['yes', 'true', '1', 'y'];
+const NO = ['no', 'false', '0', 'n'];
 const REQUIRED = ['username', 'plan', 'account'] as const;
 
 export interface ImportReport {
@@ -54,8 +61,17 @@ export function readImportFile(file: string, catalog: SubscriberCatalog, default
       ntHash: value('nt_hash'),
       staticIp: value('static_ip'),
       status: value('status') as SubscriberStatus | undefined,
+      contactName: value('contact_name'),
+      email: value('email'),
+      phone: value('phone'),
     };
+    const optOut = value('notify_opt_out')?.toLowerCase();
     const rowProblems = validateSubscriber(subscriber, catalog);
+    if (optOut !== undefined) {
+      if (YES.includes(optOut)) subscriber.notifyOptOut = true;
+      else if (NO.includes(optOut)) subscriber.notifyOptOut = false;
+      else rowProblems.push('notify_opt_out: yes or no');
+    }
     for (const [field, key] of [['username', `u\u0000${subscriber.workspaceId}\u0000${subscriber.username}`], ['account', `a\u0000${subscriber.workspaceId}\u0000${subscriber.accountNumber}`]] as const) {
       const earlier = seen.get(key);
       if (earlier !== undefined) rowProblems.push(`${field}: duplicate of line ${earlier}`);

@@ -15,6 +15,7 @@ import {
 import type { PasswordVault } from './vault.js';
 import { isUniqueViolation } from '../db/rows.js';
 import { authSubscriberOf, type AuthSubscriber } from './directory.js';
+import { normaliseContact, validateContact, type ContactFields } from './contact.js';
 
 
 export interface SubscriberCatalog {
@@ -32,6 +33,11 @@ export interface NewSubscriber {
   ntHash?: string | undefined;
   staticIp?: string | undefined;
   status?: SubscriberStatus | undefined;
+  /** Who reminders go to (subscribers/contact.ts); all optional. */
+  contactName?: string | null | undefined;
+  email?: string | null | undefined;
+  phone?: string | null | undefined;
+  notifyOptOut?: boolean | undefined;
 }
 
 /** What the CLI and API show: never a password or hash. */
@@ -57,6 +63,7 @@ export function validateSubscriber(input: NewSubscriber, catalog: SubscriberCata
   if (input.status !== undefined && !SUBSCRIBER_STATUSES.includes(input.status)) {
     problems.push(`status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
+  problems.push(...validateContact(normaliseContact(input)));
   return problems;
 }
 
@@ -70,6 +77,17 @@ export function validateSecret(input: { password?: string | undefined; ntHash?: 
   }
   if (input.ntHash !== undefined && !NT_HASH.test(input.ntHash)) problems.push('nt_hash: 32 hexadecimal digits');
   return problems;
+}
+
+/** The contact columns to write: normalised, only those given. */
+function contactValues(input: ContactFields): SubscriberValues {
+  const c = normaliseContact(input);
+  const out: SubscriberValues = {};
+  if (c.contactName !== undefined) out.contactName = c.contactName;
+  if (c.email !== undefined) out.email = c.email;
+  if (c.phone !== undefined) out.phone = c.phone;
+  if (c.notifyOptOut !== undefined) out.notifyOptOut = c.notifyOptOut;
+  return out;
 }
 
 export class SubscriberRecords {
@@ -102,6 +120,7 @@ export class SubscriberRecords {
       staticIp: input.staticIp ?? null,
       status: input.status ?? 'active',
       ...this.credentials(input),
+      ...contactValues(input),
     };
   }
 
@@ -185,6 +204,15 @@ export class SubscriberRecords {
     const problems = validateSecret(secret);
     if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
     return this.update(workspaceId, username, this.credentials(secret));
+  }
+
+  /** Sets the contact fields given (null or "" clears one); the others are left as they are. */
+  async setContact(workspaceId: string, username: string, contact: ContactFields) {
+    const problems = validateContact(normaliseContact(contact));
+    if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
+    const values = contactValues(contact);
+    if (Object.keys(values).length === 0) return this.get(workspaceId, username);
+    return this.update(workspaceId, username, values);
   }
 
   async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {

@@ -69,6 +69,14 @@ export async function subscriberByUsername(executor: Executor, workspaceId: stri
   return row;
 }
 
+/** The live subscriber with this account number in the workspace (unique among live ones): payment callbacks. */
+export async function subscriberByAccount(executor: Executor, workspaceId: string, accountNumber: string): Promise<SubscriberRow | undefined> {
+  const [row] = await executor.select().from(subscribers)
+    .where(and(eq(subscribers.workspaceId, workspaceId), eq(subscribers.accountNumber, accountNumber), notDeleted))
+    .limit(1);
+  return row;
+}
+
 /** Status by username within a workspace, for the usernames that exist. */
 export async function statusesByUsername(executor: Executor, workspaceId: string, usernames: readonly string[]): Promise<Map<string, SubscriberStatus>> {
   const out = new Map<string, SubscriberStatus>();

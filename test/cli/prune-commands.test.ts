@@ -66,6 +66,8 @@ describe('radgate prune', () => {
       ['enforcement_jobs', '90d', cutoff(90), '0'],
       ['enforcement_attempts', '90d', cutoff(90), '0'],
       ['subscriber_events', 'off', 'kept forever', '-'],
+      ['notifications', '90d', cutoff(90), '0'],
+      ['payment_callbacks', '730d', cutoff(730), '0'],
     ]);
     expect(await sessionIds()).toEqual(['closed-6d', 'closed-now', 'open']);
   });
@@ -77,6 +79,7 @@ describe('radgate prune', () => {
     expect(first.stdout).toMatch(/^pruned at \S+Z \(database clock\)\nTABLE\s+KEEP\s+CUT-OFF\s+DELETED\n/);
     expect(rows(first.stdout).map((r) => [r[0], r[3]])).toEqual([
       ['sessions', '1'], ['enforcement_jobs', '0'], ['enforcement_attempts', '0'], ['subscriber_events', '-'],
+      ['notifications', '0'], ['payment_callbacks', '0'],
     ]);
     expect(await sessionIds()).toEqual(['closed-now', 'open']);
 

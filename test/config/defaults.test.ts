@@ -40,7 +40,10 @@ describe('defaults', () => {
         nas: { steps: ['coa', 'disconnect', 'api'], coaTimeoutSeconds: 2, coaTries: 5, restore: 'reconnect', concurrency: 32 },
         server: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
       },
-      retention: { sessionsSeconds: 31_536_000, enforcementJobsSeconds: 7_776_000, subscriberEventsSeconds: 63_072_000, intervalSeconds: 3600 },
+      retention: {
+        sessionsSeconds: 31_536_000, enforcementJobsSeconds: 7_776_000, subscriberEventsSeconds: 63_072_000,
+        notificationsSeconds: 7_776_000, paymentCallbacksSeconds: 63_072_000, intervalSeconds: 3600,
+      },
       workspace: {
         locale: 'en',
         timezone: 'UTC',
@@ -100,6 +103,10 @@ describe('defaults', () => {
         support: { phone: undefined, email: undefined, hours: undefined },
         branding: { logo: undefined, primaryColor: '#1d4ed8', backgroundColor: '#f3f4f6' },
         reminder: { linkLifetimeSeconds: 604800, message: undefined },
+        defaultLanguage: 'en',
+        languages: ['en'],
+        messages: {},
+        paymentHooks: {},
         expiredProfile: {
           group: 'expired',
           addressList: 'radgate-unpaid',

@@ -32,7 +32,10 @@ describe('the example config in config/', () => {
       reminderRateLimit: 60,
       linkKeys: [],
       enforcement: { enabled: true, leaseSeconds: 30, pollIntervalSeconds: 2, maxAttempts: 5, retryDelaySeconds: 30, maxJobs: 2000 },
-      retention: { sessionsSeconds: 365 * 86400, enforcementJobsSeconds: 90 * 86400, subscriberEventsSeconds: 730 * 86400, intervalSeconds: 3600 },
+      retention: {
+        sessionsSeconds: 365 * 86400, enforcementJobsSeconds: 90 * 86400, subscriberEventsSeconds: 730 * 86400,
+        notificationsSeconds: 90 * 86400, paymentCallbacksSeconds: 730 * 86400, intervalSeconds: 3600,
+      },
     });
     expect(config.nas).toEqual([
       {
@@ -69,6 +72,10 @@ describe('the example config in config/', () => {
           linkLifetimeSeconds: 604800,
           message: 'Thank you for choosing Example ISP. Paying online takes about a minute.',
         },
+        defaultLanguage: 'en',
+        languages: ['en'],
+        messages: {},
+        paymentHooks: {},
         expiredProfile: {
           group: 'expired',
           addressList: 'radgate-unpaid',

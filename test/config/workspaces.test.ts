@@ -69,7 +69,7 @@ const BROKEN: BrokenCase[] = [
   {
     name: 'payment URL with an unknown placeholder',
     change: editWs('checkout?account={account}', 'checkout?account={acount}'),
-    problems: [`${WS('payment_url')}: unknown placeholder {acount} (known: {account}, {username}, {workspace})`],
+    problems: [`${WS('payment_url')}: unknown placeholder {acount} (known: {account}, {username}, {workspace}, {reference})`],
   },
   {
     name: 'payment URL with a placeholder in the host',

@@ -15,6 +15,8 @@ import { createClaimedJob, getJob, pruneFinishedJobs, recordResults } from '../.
 import type { AttemptRecord } from '../../src/enforce/ladder.js';
 import { createLogger } from '../../src/log.js';
 import { listSessions, pruneClosedSessions } from '../../src/sessions/store.js';
+import { pruneNotifications } from '../../src/notify/queue.js';
+import { prunePaymentCallbacks } from '../../src/payments/callbacks.js';
 import { radclient } from '../helpers/radclient.js';
 import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { eventually } from '../helpers/eventually.js';
@@ -46,7 +48,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   // A clean slate for each test (the tables retention prunes; payments stay, nothing here counts them all).
-  for (const table of ['sessions', 'enforcement_jobs', 'enforcement_attempts', 'subscriber_events']) {
+  for (const table of ['sessions', 'enforcement_jobs', 'enforcement_attempts', 'subscriber_events', 'notifications', 'payment_callbacks']) {
     await db().execute(sql.raw(`delete from ${table}`));
   }
 });
@@ -233,10 +235,12 @@ describe('the server runs it', () => {
     const report = (await t.radgate.retention.run())!;
     expect(report.rules.map((r) => [r.name, r.keepSeconds])).toEqual([
       ['sessions', 3 * DAY], ['enforcement_jobs', 90 * DAY], ['subscriber_events', 730 * DAY],
+      ['notifications', 90 * DAY], ['payment_callbacks', 730 * DAY],
     ]);
     expect(report.rules[0]!.cutoff!.getTime()).toBe(report.at.getTime() - 3 * DAY * 1000);
     expect(report.rules.map((r) => r.counts)).toEqual([
       { sessions: 1 }, { enforcement_jobs: 0, enforcement_attempts: 0 }, { subscriber_events: 0 },
+      { notifications: 0 }, { payment_callbacks: 0 },
     ]);
     expect(await sessionIds()).toEqual(['open', 'two-days']);
 
@@ -245,12 +249,23 @@ describe('the server runs it', () => {
     expect(lines[0]).toMatchObject({
       level: 30,
       msg: 'retention: pruned 1 rows',
-      pruned: { sessions: 1, enforcement_jobs: 0, enforcement_attempts: 0, subscriber_events: 0 },
+      pruned: { sessions: 1, enforcement_jobs: 0, enforcement_attempts: 0, subscriber_events: 0, notifications: 0, payment_callbacks: 0 },
       cutoffs: { sessions: report.rules[0]!.cutoff!.toISOString() },
     });
     const metric = await t.radgate.metrics.registry.getSingleMetricAsString('radgate_retention_pruned_rows_total');
     expect(metric).toMatch(/^radgate_retention_pruned_rows_total\{table="sessions"\} 1$/m);
     expect(metric).toMatch(/^radgate_retention_pruned_rows_total\{table="enforcement_attempts"\} 0$/m);
+  });
+
+  it('hands each table to its owner\'s prune (the notification outbox and the payment callback log included)', () => {
+    const rules = retentionRules(t.radgate.config.server.retention);
+    expect(rules.map((r) => [r.name, r.tables, r.prune])).toEqual([
+      ['sessions', ['sessions'], pruneClosedSessions],
+      ['enforcement_jobs', ['enforcement_jobs', 'enforcement_attempts'], pruneFinishedJobs],
+      ['subscriber_events', ['subscriber_events'], pruneSubscriberEvents],
+      ['notifications', ['notifications'], pruneNotifications],
+      ['payment_callbacks', ['payment_callbacks'], prunePaymentCallbacks],
+    ]);
   });
 
   it('keeps a table whose keep time is off', async () => {

@@ -19,6 +19,7 @@ const OWNERS: ReadonlyArray<{ drizzle: string; sql: string; owners: readonly str
   // New jobs are written by the outbox, inside the transaction of the change they enforce.
   { drizzle: 'enforcementJobs', sql: 'enforcement_jobs', owners: ['enforce/jobs.ts', 'db/outbox.ts'] },
   { drizzle: 'enforcementAttempts', sql: 'enforcement_attempts', owners: ['enforce/jobs.ts'] },
+  { drizzle: 'paymentCallbacks', sql: 'payment_callbacks', owners: ['payments/callbacks.ts'] },
 ];
 
 /** Where the tables are defined: not queries. */

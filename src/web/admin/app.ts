@@ -18,9 +18,11 @@ import { RateLimitedLog } from '../../log-limit.js';
 import { allows, bearerToken, findToken } from './auth.js';
 import { billingRoutes } from './billing-routes.js';
 import { enforcementRoutes } from './enforcement-routes.js';
+import { notificationRoutes } from './notification-routes.js';
 import { type AdminDeps, InvalidRequest } from './deps.js';
 import { openApiDocument } from './openapi.js';
 import { paymentRoutes } from './payment-routes.js';
+import { paymentCallbackRoutes } from './payment-callback-routes.js';
 import { reminderLinkRoutes } from './reminder-link.js';
 import { honoPath, Replied, route, type Route } from './route-table.js';
 import { sessionRoutes } from './session-routes.js';
@@ -36,8 +38,10 @@ export function adminRoutes(deps: AdminDeps): Route[] {
     ...subscriberRoutes(deps),
     ...billingRoutes(deps),
     ...paymentRoutes(deps),
+    ...paymentCallbackRoutes(deps),
     ...sessionRoutes(deps),
     ...enforcementRoutes(deps),
+    ...notificationRoutes(deps),
     ...(deps.linkKeys ? reminderLinkRoutes(deps, deps.linkKeys) : []),
   ];
   let document: unknown;

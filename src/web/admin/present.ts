@@ -41,6 +41,10 @@ export function presentSubscriber(row: SubscriberRow, config: Config): z.input<t
     currency: config.planByName.get(row.plan)?.currency ?? null,
     promise_until: iso(row.promiseUntil),
     override: override(row),
+    contact_name: row.contactName,
+    email: row.email,
+    phone: row.phone,
+    notify_opt_out: row.notifyOptOut,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

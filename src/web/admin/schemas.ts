@@ -58,6 +58,10 @@ export const Subscriber = named('Subscriber', z.object({
   currency: z.string().nullable(),
   promise_until: nullableTime,
   override: Override.nullable(),
+  contact_name: z.string().nullable().describe('who reminders are addressed to (docs/notifications.md)'),
+  email: z.string().nullable().describe('where reminder e-mail goes; null = none'),
+  phone: z.string().nullable(),
+  notify_opt_out: z.boolean().describe('true: no reminder e-mail or webhook for this subscriber'),
   created_at: time,
   updated_at: time,
 }));
@@ -270,6 +274,10 @@ export const SubscriberCreate = z.strictObject({
   nt_hash: ntHash.optional(),
   static_ip: z.ipv4().optional(),
   paid_until: WhenInput.optional().describe('start billing: the paid service ends then'),
+  contact_name: z.string().max(400).nullable().optional().describe('at most 100 characters; null or "" clears'),
+  email: z.string().max(400).nullable().optional().describe('an e-mail address (at most 254 characters); null or "" clears'),
+  phone: z.string().max(400).nullable().optional().describe('digits, spaces and + - . ( ), at most 32; null or "" clears'),
+  notify_opt_out: z.boolean().optional().describe('true: no reminders'),
 });
 
 export const SubscriberUpdate = z.strictObject({
@@ -279,6 +287,10 @@ export const SubscriberUpdate = z.strictObject({
   static_ip: z.ipv4().nullable().optional(),
   paid_until: WhenInput.nullable().optional().describe('null stops billing'),
   reason: z.string().min(1).max(500).optional().describe('recorded with a paid_until change'),
+  contact_name: z.string().max(400).nullable().optional().describe('at most 100 characters; null or "" clears'),
+  email: z.string().max(400).nullable().optional().describe('an e-mail address (at most 254 characters); null or "" clears'),
+  phone: z.string().max(400).nullable().optional().describe('digits, spaces and + - . ( ), at most 32; null or "" clears'),
+  notify_opt_out: z.boolean().optional().describe('true: no reminders'),
 });
 
 export const StatusChange = z.strictObject({

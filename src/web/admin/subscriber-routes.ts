@@ -53,6 +53,10 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
           password: body.password,
           ntHash: body.nt_hash,
           staticIp: body.static_ip,
+          contactName: body.contact_name,
+          email: body.email,
+          phone: body.phone,
+          notifyOptOut: body.notify_opt_out,
         }).catch(fieldProblems);
         const created = paidUntil === undefined ? row : (await deps.billing.setPaidUntil(row.id, paidUntil, 'set at creation', actor)).subscriber;
         return reply(201, presentSubscriber(created, cfg));
@@ -68,7 +72,7 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
     }),
     route({
       method: 'patch', path: '/subscribers/{id}', operationId: 'updateSubscriber', tag: 'subscribers', scope: 'write',
-      summary: 'Change plan, credential, static IP or paid_until',
+      summary: 'Change plan, credential, static IP, contact fields or paid_until',
       params: IdParams,
       body: SubscriberUpdate,
       response: { status: 200, description: 'the updated subscriber', schema: Subscriber },
@@ -84,6 +88,11 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
           await deps.subscribers.setPassword(row.workspaceId, row.username, body.password !== undefined ? { password: body.password } : { ntHash: body.nt_hash! });
         }
         if (body.static_ip !== undefined) await deps.subscribers.setStaticIp(row.workspaceId, row.username, body.static_ip);
+        if (body.contact_name !== undefined || body.email !== undefined || body.phone !== undefined || body.notify_opt_out !== undefined) {
+          await deps.subscribers.setContact(row.workspaceId, row.username, {
+            contactName: body.contact_name, email: body.email, phone: body.phone, notifyOptOut: body.notify_opt_out,
+          }).catch(fieldProblems);
+        }
         if (body.plan !== undefined) await deps.billing.changePlan(row.id, body.plan, actor);
         if (paidUntil !== undefined) await deps.billing.setPaidUntil(row.id, paidUntil, body.reason, actor);
         return presentSubscriber(await deps.billing.get(row.id), config());

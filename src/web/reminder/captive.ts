@@ -7,6 +7,8 @@
  *
  * Workspace of an unknown address: the workspace whose `redirect_ip` the request arrived on, else the only
  * workspace with a reminder host; with several and no match, a neutral page (no guess at whose customer it is).
+ * The neutral page and the redirect bodies are in any shipped language the browser asks for (`Accept-Language`),
+ * English by default: no workspace is known to narrow the choice (docs/languages.md).
  */
 import { Hono, type Context } from 'hono';
 import type { HttpBindings } from '@hono/node-server';
@@ -19,6 +21,7 @@ import { subscriberById, subscribersWithStaticIp } from '../../subscribers/table
 import { TrustedProxies } from '../client-address.js';
 import { html } from '../html.js';
 import type { LinkKeyRing } from './keys.js';
+import { pageLanguage, VARY } from './language.js';
 import { reminderLink, workspaceUrl } from './links.js';
 import { peerAddress } from './routes.js';
 
@@ -131,15 +134,19 @@ export function createCaptiveApp(options: CaptiveOptions): Hono {
   return app;
 }
 
+/** The language of a captive response: any shipped language the browser asks for, English by default. */
+const captiveLanguage = (c: Context) => pageLanguage(undefined, c.req.header('accept-language'));
+
 function redirect(c: Context, location: string): Response {
-  const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Redirecting</title></head><body><p><a href="${location}">Continue to your account page</a></p></body></html>\n`;
-  return c.body(body.value, 302, { ...REDIRECT_HEADERS, Location: location });
+  const t = captiveLanguage(c);
+  const body = html`<!doctype html><html lang="${t.language}"><head><meta charset="utf-8"><title>${t.text('redirect.title')}</title></head><body><p><a href="${location}">${t.text('redirect.account')}</a></p></body></html>\n`;
+  return c.body(body.value, 302, { ...REDIRECT_HEADERS, ...VARY, Location: location });
 }
 
 /** No workspace can be told: a plain page with no links and no guess. */
 function neutral(c: Context, status: 200 | 503): Response {
-  const body = '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">' +
-    '<title>Internet access restricted</title></head><body><h1>Internet access restricted</h1>' +
-    '<p>Your internet access is currently restricted. Please contact your internet provider.</p></body></html>\n';
-  return c.body(body, status, { ...REDIRECT_HEADERS, 'Content-Security-Policy': "default-src 'none'" });
+  const t = captiveLanguage(c);
+  const heading = t.text('captive.heading');
+  const body = html`<!doctype html><html lang="${t.language}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${heading}</title></head><body><h1>${heading}</h1><p>${t.text('captive.text')}</p></body></html>\n`;
+  return c.body(body.value, status, { ...REDIRECT_HEADERS, ...VARY, 'Content-Security-Policy': "default-src 'none'" });
 }

@@ -5,7 +5,8 @@
  *   GET /w/<workspace>/theme.css, /w/<workspace>/logo, /assets/reminder.css
  * Pages carry a CSP without script, `Referrer-Policy: no-referrer` (the token is in the URL) and `no-store`; page
  * views are rate-limited per client address. Failures are friendly pages with the right status; the reason goes to
- * the log with a fingerprint of the token, never the token.
+ * the log with a fingerprint of the token, never the token. Pages are in the language the browser asks for among the
+ * workspace's (`Accept-Language`, `?lang=`; language.ts), hence `Vary: Accept-Language`.
  *
  * One workspace's pages are never served on another's domain: everything of a workspace (its link pages, failure
  * pages in its branding, /w/<workspace> and its assets) is served only when the request's host is that workspace's
@@ -31,6 +32,8 @@ import { checkSubject } from './subject.js';
 import { BASE_CSS, ICON_SVG, themeCss } from './styles.js';
 import { tokenFingerprint, verifyLink } from './tokens.js';
 import { reminderView } from './view.js';
+import { paymentReferences } from '../hooks/index.js';
+import { pageLanguage, VARY } from './language.js';
 
 export interface ReminderRoutesOptions {
   /** The configuration in force (a getter, so a reload takes effect). */
@@ -73,6 +76,8 @@ interface Logo {
 
 export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
   const { db, keys } = options;
+  // Signed payment references for the payment URL's {reference} (docs/payments.md), keyed from the link keys.
+  const references = paymentReferences(keys);
   const log = options.log.child({ component: 'reminder' });
   const errors = new RateLimitedLog(log);
   const now = options.now ?? (() => new Date());
@@ -87,10 +92,13 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
   const clientOf = (c: Context) => current().proxies.clientAddress(peerAddress(c), c.req.header('x-forwarded-for'));
   const hostOf = (c: Context) => current().proxies.requestHost(peerAddress(c), c.req.header('host'), c.req.header('x-forwarded-host'));
 
+  /** The page's language: Accept-Language and ?lang among what `workspace` allows (language.ts). */
+  const languageOf = (c: Context, workspace: WorkspaceConfig | undefined) =>
+    pageLanguage(workspace, c.req.header('accept-language'), c.req.query('lang'));
   const page = (c: Context, status: 200 | keyof typeof ERROR_CONTENT, body: string, extra: Record<string, string> = {}) =>
-    c.body(body, status, { ...PAGE_HEADERS, ...extra });
+    c.body(body, status, { ...PAGE_HEADERS, ...VARY, ...extra });
   const failure = (c: Context, status: keyof typeof ERROR_CONTENT, workspace?: WorkspaceConfig, extra?: Record<string, string>) =>
-    page(c, status, errorPage(status, workspace), extra);
+    page(c, status, errorPage(status, workspace, languageOf(c, workspace)), extra);
   /** Counts a page view; a response when over the limit. */
   const limited = (c: Context, client: string) => {
     const verdict = limiter.take(client);
@@ -108,8 +116,9 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     log.info({ client, host: host?.slice(0, 255) ?? null, workspace: workspace.id, route: c.req.routePath }, 'reminder page requested on another host');
     if (workspace.reminderHost === undefined) return failure(c, 404);
     const location = `https://${workspace.reminderHost}${path}`;
-    const body = html`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Redirecting</title></head><body><p><a href="${location}">Continue</a></p></body></html>\n`;
-    return c.body(body.value, 302, { ...PAGE_HEADERS, Location: location });
+    const t = languageOf(c, workspace);
+    const body = html`<!doctype html><html lang="${t.language}"><head><meta charset="utf-8"><title>${t.text('redirect.title')}</title></head><body><p><a href="${location}">${t.text('redirect.continue')}</a></p></body></html>\n`;
+    return c.body(body.value, 302, { ...PAGE_HEADERS, ...VARY, Location: location });
   };
 
   const app = new Hono();
@@ -145,9 +154,11 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
         return failure(c, 410, workspace);
       }
       const subscriber = subject.subscriber;
-      const view = reminderView(subscriber, config.planByName.get(subscriber.plan), workspace, at);
-      log.info({ client, link, workspace: workspace.id, subscriberId: subscriber.id, status: subscriber.status }, 'reminder page shown');
-      return page(c, 200, reminderPage(workspace, view));
+      const t = languageOf(c, workspace);
+      const paymentReference = workspace.paymentUrl?.includes('{reference}') ? references.sign({ workspaceId: workspace.id, account: subscriber.accountNumber }) : undefined;
+      const view = reminderView({ ...subscriber, paymentReference }, config.planByName.get(subscriber.plan), workspace, at, t);
+      log.info({ client, link, workspace: workspace.id, subscriberId: subscriber.id, status: subscriber.status, language: t.language }, 'reminder page shown');
+      return page(c, 200, reminderPage(workspace, view, t));
     } catch (err) {
       errors.error('reminder-page', err, 'reminder page failed', { client, link });
       return failure(c, 500);
@@ -160,7 +171,7 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     if (over) return over;
     const workspace = current().config.workspaceById.get(c.req.param('workspace'));
     if (workspace === undefined) return failure(c, 404);
-    return elsewhere(c, workspace, workspacePath(workspace.id), client) ?? page(c, 200, workspacePage(workspace));
+    return elsewhere(c, workspace, workspacePath(workspace.id), client) ?? page(c, 200, workspacePage(workspace, languageOf(c, workspace)));
   });
 
   // The bare reminder host (a subscriber typing pay.isp.example) shows that workspace's page; other hosts fall through.
@@ -170,7 +181,7 @@ export function createReminderRoutes(options: ReminderRoutesOptions): Hono {
     if (matches.length !== 1) return next();
     const over = limited(c, clientOf(c));
     if (over) return over;
-    return page(c, 200, workspacePage(matches[0]!));
+    return page(c, 200, workspacePage(matches[0]!, languageOf(c, matches[0])));
   });
 
   app.get(STYLESHEET_PATH, (c) => c.body(BASE_CSS, 200, { ...ASSET_HEADERS, 'Content-Type': 'text/css; charset=utf-8' }));

@@ -1,12 +1,15 @@
 /**
  * What a reminder page says, by status, in plain words: a pure function of the subscriber record, their plan, the
  * workspace and the time. `active` → good standing; `due_soon` and `grace` → a reminder without restriction text;
- * `expired` and `suspended` → what is restricted and how to get it back; `disabled` → contact the ISP.
+ * `expired` and `suspended` → what is restricted and how to get it back; `disabled` → contact the ISP. Every text
+ * comes from the message catalogue (src/messages) in the page's language, with the workspace's overrides; the
+ * workspace's `reminder.message` is shown as written.
  */
 import { fillPaymentUrl, type PlanConfig, type WorkspaceConfig } from '../../config/index.js';
-import { addCycles } from '../../billing/ledger.js';
+import { amountDue } from '../../billing/amount-due.js';
 import type { SubscriberRow, SubscriberStatus } from '../../db/schema.js';
-import { formatAmount, formatDate } from './format.js';
+import { formatAmount, formatDate } from '../../messages/format.js';
+import { pageLanguage, type PageLanguage } from './language.js';
 
 export type Tone = 'ok' | 'notice' | 'warning' | 'restricted';
 
@@ -32,88 +35,86 @@ export interface ReminderView {
   readonly pay: { readonly url: string; readonly label: string; readonly host: string; readonly primary: boolean } | undefined;
 }
 
-export type Subscriber = Pick<SubscriberRow, 'username' | 'accountNumber' | 'plan' | 'status' | 'paidUntil' | 'balance' | 'statusSince'>;
+export type Subscriber = Pick<SubscriberRow, 'username' | 'accountNumber' | 'plan' | 'status' | 'paidUntil' | 'balance' | 'statusSince'> & {
+  /** The payment URL's `{reference}` (a signed reference, docs/payments.md); default: the account number. */
+  readonly paymentReference?: string | undefined;
+};
 
-/**
- * What brings the subscriber back to good standing: whole billing cycles from paid_until until it lies in the
- * future (or one cycle when late payments renew from the payment date), minus the credit already held. Undefined
- * when the plan has no price or the subscriber is not billed (no paid_until).
- */
-export function amountDue(subscriber: Subscriber, plan: PlanConfig | undefined, workspace: WorkspaceConfig, now: Date): { minor: number; currency: string } | undefined {
-  if (plan?.price === undefined || plan.currency === undefined || subscriber.paidUntil === null) return undefined;
-  let cycles = 1;
-  if (workspace.billing.renewFrom === 'due_date') {
-    while (cycles < 1200 && addCycles(subscriber.paidUntil, cycles, plan.billingCycle, workspace.timezone, null) <= now) cycles++;
-  }
-  return { minor: Math.max(0, cycles * plan.price - subscriber.balance), currency: plan.currency };
-}
-
-export function reminderView(subscriber: Subscriber, plan: PlanConfig | undefined, workspace: WorkspaceConfig, now: Date): ReminderView {
-  const date = (d: Date) => formatDate(d, workspace);
+/** The view in `t`'s language (default: the workspace's default language, no request). */
+export function reminderView(
+  subscriber: Subscriber,
+  plan: PlanConfig | undefined,
+  workspace: WorkspaceConfig,
+  now: Date,
+  t: PageLanguage = pageLanguage(workspace, undefined),
+): ReminderView {
+  const shownIn = { ...workspace, locale: t.locale };
+  const date = (d: Date) => formatDate(d, shownIn);
   const due = amountDue(subscriber, plan, workspace, now);
-  const dueText = due === undefined ? undefined : formatAmount(due.minor, due.currency, workspace);
+  const dueText = due === undefined ? undefined : formatAmount(due.minor, due.currency, shownIn);
   const paidUntil = subscriber.paidUntil;
   const payment = paymentLink(subscriber, workspace);
   // What to pay and since when come first (next to the button); who the account is, after.
   const facts: Fact[] = [];
-  const account: Fact[] = [{ label: 'Account number', value: subscriber.accountNumber }, { label: 'Plan', value: subscriber.plan }];
-  const pay = (primary: boolean, label: string) => (payment === undefined ? undefined : { ...payment, primary, label });
-  const howToPay = payment === undefined ? ' Contact us to pay.' : '';
+  const account: Fact[] = [
+    { label: t.text('page.fact.account'), value: subscriber.accountNumber },
+    { label: t.text('page.fact.plan'), value: subscriber.plan },
+  ];
+  const pay = (primary: boolean) => (payment === undefined
+    ? undefined
+    : { ...payment, primary, label: t.text(primary ? 'page.pay.now' : 'page.pay.advance') });
+  const howToPay = (lead: string) => (payment === undefined ? `${lead} ${t.text('page.pay.contact')}` : lead);
+  const owed = (sinceLabel: 'page.fact.due_date' | 'page.fact.overdue_since') => {
+    if (dueText !== undefined) facts.push({ label: t.text('page.fact.amount_due'), value: dueText, emphasis: true });
+    if (paidUntil !== null) facts.push({ label: t.text(sinceLabel), value: date(paidUntil) });
+  };
 
   switch (subscriber.status) {
     case 'active':
-      if (paidUntil !== null) facts.push({ label: 'Paid until', value: date(new Date(paidUntil.getTime() - 1)) });
+      if (paidUntil !== null) facts.push({ label: t.text('page.fact.paid_until'), value: date(new Date(paidUntil.getTime() - 1)) });
       return {
-        status: 'active', tone: 'ok', badge: 'All good',
-        heading: 'Your account is in good standing',
-        lead: 'Nothing is due right now. Thank you for paying on time.',
-        message: undefined, restriction: undefined, facts: [...account, ...facts], pay: pay(false, 'Pay in advance'),
+        status: 'active', tone: 'ok', badge: t.text('page.active.badge'),
+        heading: t.text('page.active.heading'),
+        lead: t.text('page.active.lead'),
+        message: undefined, restriction: undefined, facts: [...account, ...facts], pay: pay(false),
       };
     case 'due_soon':
-      if (dueText !== undefined) facts.push({ label: 'Amount due', value: dueText, emphasis: true });
-      if (paidUntil !== null) facts.push({ label: 'Due date', value: date(paidUntil) });
+      owed('page.fact.due_date');
       return {
-        status: 'due_soon', tone: 'notice', badge: 'Payment due soon',
-        heading: 'Your payment is due soon',
-        lead: (paidUntil === null ? 'Please pay soon' : `Please pay by ${date(paidUntil)}`) +
-          ' to keep your internet service running without interruption.' + howToPay,
-        message: workspace.reminder.message, restriction: undefined, facts: [...facts, ...account], pay: pay(true, 'Pay now'),
+        status: 'due_soon', tone: 'notice', badge: t.text('page.due_soon.badge'),
+        heading: t.text('page.due_soon.heading'),
+        lead: howToPay(paidUntil === null ? t.text('page.due_soon.lead_undated') : t.text('page.due_soon.lead', { date: date(paidUntil) })),
+        message: workspace.reminder.message, restriction: undefined, facts: [...facts, ...account], pay: pay(true),
       };
     case 'grace':
-      if (dueText !== undefined) facts.push({ label: 'Amount due', value: dueText, emphasis: true });
-      if (paidUntil !== null) facts.push({ label: 'Overdue since', value: date(paidUntil) });
+      owed('page.fact.overdue_since');
       return {
-        status: 'grace', tone: 'warning', badge: 'Payment overdue',
-        heading: 'Your payment is overdue',
-        lead: 'Your internet service continues for now. Please pay as soon as possible to avoid an interruption.' + howToPay,
-        message: workspace.reminder.message, restriction: undefined, facts: [...facts, ...account], pay: pay(true, 'Pay now'),
+        status: 'grace', tone: 'warning', badge: t.text('page.grace.badge'),
+        heading: t.text('page.grace.heading'),
+        lead: howToPay(t.text('page.grace.lead')),
+        message: workspace.reminder.message, restriction: undefined, facts: [...facts, ...account], pay: pay(true),
       };
     case 'expired':
     case 'suspended': {
-      if (dueText !== undefined) facts.push({ label: 'Amount due', value: dueText, emphasis: true });
-      if (paidUntil !== null) facts.push({ label: 'Overdue since', value: date(paidUntil) });
-      const since = subscriber.statusSince === null ? '' : ` since ${date(subscriber.statusSince)}`;
-      const expired = subscriber.status === 'expired';
+      owed('page.fact.overdue_since');
+      const status = subscriber.status;
+      const since = subscriber.statusSince;
       return {
-        status: subscriber.status, tone: 'restricted', badge: expired ? 'Service restricted' : 'Service suspended',
-        heading: expired ? 'Your internet service is restricted' : 'Your internet service is suspended',
-        lead: `We have not received your payment, so your service has been ${expired ? 'restricted' : 'suspended'}${since}.` + howToPay,
+        status, tone: 'restricted', badge: t.text(`page.${status}.badge`),
+        heading: t.text(`page.${status}.heading`),
+        lead: howToPay(since === null ? t.text(`page.${status}.lead_undated`) : t.text(`page.${status}.lead`, { date: date(since) })),
         message: workspace.reminder.message,
-        restriction: expired
-          ? 'Until your payment arrives, you can only open this page and the payment site: other websites and apps will not work. ' +
-            'Your full service comes back by itself within a few minutes of paying.'
-          : 'Your connection is switched off until your payment arrives. After paying, restart your router if the ' +
-            'connection does not come back by itself within a few minutes.',
-        facts: [...facts, ...account], pay: pay(true, 'Pay now'),
+        restriction: t.text(`page.${status}.restriction`),
+        facts: [...facts, ...account], pay: pay(true),
       };
     }
     case 'disabled':
       return {
-        status: 'disabled', tone: 'restricted', badge: 'Account on hold',
-        heading: 'Your account is on hold',
-        lead: 'Please contact us: we can tell you why and help you get your service back.',
+        status: 'disabled', tone: 'restricted', badge: t.text('page.disabled.badge'),
+        heading: t.text('page.disabled.heading'),
+        lead: t.text('page.disabled.lead'),
         message: undefined,
-        restriction: 'Your internet service is switched off while your account is on hold.',
+        restriction: t.text('page.disabled.restriction'),
         facts: account, pay: undefined,
       };
   }
@@ -125,6 +126,7 @@ function paymentLink(subscriber: Subscriber, workspace: WorkspaceConfig): { url:
     account: subscriber.accountNumber,
     username: subscriber.username,
     workspace: workspace.id,
+    reference: subscriber.paymentReference ?? subscriber.accountNumber,
   });
   return { url, host: new URL(url).hostname };
 }

@@ -1,6 +1,11 @@
-/** Dates and amounts as a workspace shows them: its locale, its time zone, its currency display. */
-import type { CurrencyDisplay, WorkspaceConfig } from '../../config/index.js';
-import { minorDigits } from '../../money.js';
+/**
+ * Dates and amounts as a workspace shows them (reminder pages, e-mails): its locale (or the formatting locale of the
+ * language shown, select.ts), its time zone, its currency display.
+ */
+import { minorDigits } from '../money.js';
+
+/** workspaces.yaml `currency_display` (config/schema.ts), spelled out here so this leaf imports no config. */
+type CurrencyDisplay = 'symbol' | 'narrow_symbol' | 'code' | 'name';
 
 const INTL_CURRENCY_DISPLAY: Readonly<Record<CurrencyDisplay, Intl.NumberFormatOptions['currencyDisplay']>> = {
   symbol: 'symbol',
@@ -9,7 +14,11 @@ const INTL_CURRENCY_DISPLAY: Readonly<Record<CurrencyDisplay, Intl.NumberFormatO
   name: 'name',
 };
 
-type Locale = Pick<WorkspaceConfig, 'locale' | 'timezone' | 'currencyDisplay'>;
+export interface Locale {
+  readonly locale: string;
+  readonly timezone: string;
+  readonly currencyDisplay: CurrencyDisplay;
+}
 
 /** A calendar date, e.g. "3 March 2025" / "March 3, 2025", in the workspace's time zone. */
 export function formatDate(instant: Date, workspace: Locale): string {
