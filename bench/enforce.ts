@@ -68,13 +68,18 @@ export interface EnforcementRun {
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en');
 
-/** A router's CoA port: verifies like RouterOS would and ACKs with a signed reply (Message-Authenticator first). */
-class AckingRouter {
+/**
+ * A router's CoA port: verifies like RouterOS would and ACKs with a signed reply (Message-Authenticator first).
+ * CoA-Request gets CoA-ACK, Disconnect-Request Disconnect-ACK; `onRequest` sees each verified request as it arrives.
+ */
+export class AckingRouter {
   readonly seen = new Set<string>();
   received = 0;
   rejected = 0;
   firstAt = 0;
   lastNewAckAt = 0;
+  /** Called for every verified request: its Acct-Session-Id and RADIUS code (43 CoA, 40 Disconnect). */
+  onRequest: ((acctSessionId: string, code: number) => void) | undefined;
   private onAll: (() => void) | undefined;
 
   private constructor(
@@ -100,7 +105,7 @@ class AckingRouter {
   private handle(packet: Buffer, rinfo: dgram.RemoteInfo): void {
     this.received++;
     if (this.firstAt === 0) this.firstAt = performance.now();
-    if (packet.length < 20 || packet[0] !== 43) return void this.rejected++;
+    if (packet.length < 20 || (packet[0] !== 43 && packet[0] !== 40)) return void this.rejected++;
     const zeroed = Buffer.from(packet);
     zeroed.fill(0, 4, 20);
     if (!createHash('md5').update(zeroed).update(this.secret).digest().equals(packet.subarray(4, 20))) return void this.rejected++;
@@ -113,9 +118,9 @@ class AckingRouter {
     if (ma < 0) return void this.rejected++;
     zeroed.fill(0, ma, ma + 16);
     if (!createHmac('md5', this.secret).update(zeroed).digest().equals(packet.subarray(ma, ma + 16))) return void this.rejected++;
-    // CoA-ACK: Message-Authenticator (over the Request Authenticator), then the Response Authenticator.
+    // CoA-ACK / Disconnect-ACK: Message-Authenticator (over the Request Authenticator), then the Response Authenticator.
     const reply = Buffer.alloc(38);
-    reply[0] = 44;
+    reply[0] = packet[0]! + 1;
     reply[1] = packet[1]!;
     reply.writeUInt16BE(38, 2);
     packet.copy(reply, 4, 4, 20);
@@ -124,6 +129,7 @@ class AckingRouter {
     createHmac('md5', this.secret).update(reply).digest().copy(reply, 22);
     createHash('md5').update(reply).update(this.secret).digest().copy(reply, 4);
     this.socket.send(reply, rinfo.port, rinfo.address);
+    this.onRequest?.(session, packet[0]!);
     if (!this.seen.has(session)) {
       this.seen.add(session);
       this.lastNewAckAt = performance.now();
@@ -172,7 +178,11 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, routers: AckingRouter[], passwordKey: Buffer): Promise<void> {
+/**
+ * Subscribers e0… (account E<i>, plan home-10, active) with one open session each, spread round-robin over
+ * `routers` (NAS bench<i> at the router's address; see addRouterNases). Seeded an hour back.
+ */
+export async function seed(database: DatabaseHandle, o: Pick<EnforcementBenchOptions, 'subscribers'>, routers: AckingRouter[], passwordKey: Buffer): Promise<void> {
   await database.migrate();
   const service = new SubscriberRecords(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true });
   const list: NewSubscriber[] = [];
@@ -201,9 +211,25 @@ async function seed(database: DatabaseHandle, o: EnforcementBenchOptions, router
   for (let i = 0; i < updates.length; i += 1000) await applySessionUpdates(database.db, updates.slice(i, i + 1000));
 }
 
-function rowsOf<T>(result: unknown): T[] {
+export function rowsOf<T>(result: unknown): T[] {
   return (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
 }
+
+/** Adds the routers to the config directory's nas.yaml as bench0… (secrets as `AckingRouter.start` is given them). */
+export function addRouterNases(configDir: string, routers: readonly AckingRouter[], concurrency: number): void {
+  const nasYaml = path.join(configDir, 'nas.yaml');
+  writeFileSync(nasYaml, readFileSync(nasYaml, 'utf8') + routers.map((r, i) => `
+  - name: bench${i}
+    address: ${r.address}
+    secret: ${routerSecret(i)}
+    workspace: default
+    coa_port: ${r.port}
+    enforcement: { concurrency: ${concurrency} }
+`).join(''));
+}
+
+/** The shared secret of bench router `i`. */
+export const routerSecret = (i: number): string => `bench-secret-${i}-0123456789`;
 
 export async function benchEnforcement(options: Partial<EnforcementBenchOptions> = {}, print: (line: string) => void = console.log): Promise<EnforcementRun> {
   const o = { ...ENFORCEMENT_BENCH_DEFAULTS, ...options };
@@ -224,7 +250,7 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
   const kind = databaseUrl ? 'postgres' : 'pglite';
   const perNas = Math.ceil(o.subscribers / o.nases);
   const routers = await Promise.all(
-    Array.from({ length: o.nases }, (_, i) => AckingRouter.start(`127.0.0.${i + 2}`, `bench-secret-${i}-0123456789`, Math.floor(o.subscribers / o.nases) + (i < o.subscribers % o.nases ? 1 : 0))),
+    Array.from({ length: o.nases }, (_, i) => AckingRouter.start(`127.0.0.${i + 2}`, routerSecret(i), Math.floor(o.subscribers / o.nases) + (i < o.subscribers % o.nases ? 1 : 0))),
   );
   print(`enforcement: ${fmt(o.subscribers)} subscribers online on ${o.nases} NASes (~${fmt(perNas)} each), all expire at once; ${o.concurrency} CoAs in flight per NAS; ${kind}` +
     (o.touchSubscribers ? '' : '; updated_at untouched (enforcement alone, no directory refresh)'));
@@ -245,15 +271,7 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
     cpSync(path.join(ROOT, 'config'), configDir, { recursive: true });
     const serverYaml = path.join(configDir, 'server.yaml');
     writeFileSync(serverYaml, readFileSync(serverYaml, 'utf8').replace(/^(\s*)log_level:.*$/m, `$1log_level: ${o.logLevel}`));
-    const nasYaml = path.join(configDir, 'nas.yaml');
-    writeFileSync(nasYaml, readFileSync(nasYaml, 'utf8') + routers.map((r, i) => `
-  - name: bench${i}
-    address: ${r.address}
-    secret: bench-secret-${i}-0123456789
-    workspace: default
-    coa_port: ${r.port}
-    enforcement: { concurrency: ${o.concurrency} }
-`).join(''));
+    addRouterNases(configDir, routers, o.concurrency);
     const authPort = await freeUdpPort();
     const env: NodeJS.ProcessEnv = { ...process.env };
     delete env.DATABASE_URL;

@@ -2,7 +2,7 @@
  * `npm run bench`: runs each benchmark listed in BENCHMARKS in turn and prints its figures. Speed targets live here,
  * never in tests. A benchmark is a module in bench/ exporting an async function; add it to the list below.
  *
- *   npm run bench                          every benchmark (auth, accounting, billing, enforce, soak), defaults
+ *   npm run bench                          every benchmark (auth, accounting, billing, enforce, payments, soak)
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
  *   npm run bench -- --only soak --soak-seconds 60 --soak-cut-seconds 10     a short soak while developing
  *
@@ -41,6 +41,7 @@ import { benchAccounting } from './accounting.js';
 import { AUTH_DEFAULTS, benchAuth } from './auth.js';
 import { benchBilling } from './billing.js';
 import { benchEnforcement } from './enforce.js';
+import { benchPaymentRestore, PAYMENT_RESTORE_DEFAULTS } from './payment-restore.js';
 import { benchCompare, COMPARE_DEFAULTS } from './compare.js';
 import { benchSoak, SOAK_DEFAULTS } from './soak.js';
 
@@ -132,6 +133,11 @@ const BENCHMARKS: Benchmark[] = [
         maxRunMs: count('max-run-seconds', values['max-run-seconds'], COMPARE_DEFAULTS.maxRunMs / 1000) * 1000,
         keep: values.keep ?? false,
       }),
+  },
+  // Callback → restore (bench/payment-restore.ts): --subscribers is its count per phase (200), --keep keeps the log.
+  {
+    name: 'payments',
+    run: () => benchPaymentRestore({ subscribers: count('subscribers', values.subscribers, PAYMENT_RESTORE_DEFAULTS.subscribers), keep: values.keep ?? false }),
   },
   // ── more benchmarks go here: export `benchX(options?)` from bench/x.ts and add { name: 'x', run: () => benchX() } ──
 ];
