@@ -8,13 +8,11 @@
  * is a config error, not a failed send later.
  */
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as z from 'zod';
 import type { Problem } from './errors.js';
 import { describeType } from './errors.js';
 import { field, host, Invalid, matching, oneOf, port, printable, text } from './fields.js';
-import { fsErrorText } from './read-yaml.js';
+import { readSecretSource } from './secret-source.js';
 
 /** What a notification is about (same list as src/db/schema/notifications.ts). */
 export const NOTIFY_KINDS = ['due_soon', 'grace', 'expired', 'suspended', 'restored'] as const;
@@ -213,37 +211,16 @@ async function readSecret(
   if (!isRecord(spec)) return undefined; // the schema reported it
   const add = (where: string[], reason: string) => {
     problems.push({ file: FILE, where: [...at, ...where], reason });
-    return undefined;
   };
-  const file = spec['file'];
-  const variable = spec['env'];
-  if ((file !== undefined) === (variable !== undefined)) {
-    return add([], file !== undefined ? 'set either file or env, not both' : 'file or env is required (secrets never go in this file)');
+  const read = await readSecretSource(configDir, spec, env, add, 'secrets');
+  if (read === undefined) return undefined;
+  const value = read.material.trim();
+  const problem = check(value);
+  if (problem !== undefined) {
+    add([read.where], problem);
+    return undefined;
   }
-  let value: string;
-  let source: string;
-  let where: string;
-  if (typeof file === 'string' && file.trim() !== '') {
-    source = `file ${path.resolve(configDir, file)}`;
-    where = 'file';
-    try {
-      value = await readFile(path.resolve(configDir, file), 'utf8');
-    } catch (error) {
-      return add(['file'], `cannot read ${JSON.stringify(file)} (${fsErrorText(error)})`);
-    }
-  } else if (typeof variable === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-    source = `env ${variable}`;
-    where = 'env';
-    const got = env[variable];
-    if (got === undefined || got.trim() === '') return add(['env'], `environment variable ${variable} is not set`);
-    value = got;
-  } else {
-    return undefined; // the schema reported the bad value
-  }
-  const trimmed = value.trim();
-  const problem = check(trimmed);
-  if (problem !== undefined) return add([where], problem);
-  return { source, value: trimmed };
+  return { source: read.source, value };
 }
 
 const passwordProblem = (value: string) =>

@@ -6,12 +6,10 @@
  * key material is read and checked here at load, so a missing or malformed key is a config error, not a 401 later.
  */
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import * as z from 'zod';
 import type { Problem } from './errors.js';
 import { duration, field, matching, text } from './fields.js';
-import { fsErrorText } from './read-yaml.js';
+import { readSecretSource } from './secret-source.js';
 
 /** The providers radgate verifies (src/payments). */
 export const PAYMENT_PROVIDERS = ['generic', 'stripe'] as const;
@@ -127,35 +125,9 @@ export async function resolvePaymentHooks<W extends { paymentHooks: PaymentHooks
         const keys: PaymentHookKey[] = [];
         for (const [k, key] of list.entries()) {
           if (!isRecord(key)) continue;
-          const file = key['file'];
-          const variable = key['env'];
-          if ((file !== undefined) === (variable !== undefined)) {
-            add([k], file !== undefined ? 'set either file or env, not both' : 'file or env is required (key material never goes in this file)');
-            continue;
-          }
-          let material: string | undefined;
-          let source: string;
-          let where: string;
-          if (typeof file === 'string' && file.trim() !== '') {
-            source = `file ${path.resolve(configDir, file)}`;
-            where = 'file';
-            try {
-              material = await readFile(path.resolve(configDir, file), 'utf8');
-            } catch (error) {
-              add([k, 'file'], `cannot read ${JSON.stringify(file)} (${fsErrorText(error)})`);
-              continue;
-            }
-          } else if (typeof variable === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(variable)) {
-            source = `env ${variable}`;
-            where = 'env';
-            material = env[variable];
-            if (material === undefined || material.trim() === '') {
-              add([k, 'env'], `environment variable ${variable} is not set`);
-              continue;
-            }
-          } else {
-            continue; // the schema reported the bad value
-          }
+          const read = await readSecretSource(configDir, key, env, (where, reason) => add([k, ...where], reason));
+          if (read === undefined) continue;
+          const { source, where, material } = read;
           const secret = material.trim();
           const problem = secretProblem(provider, secret);
           if (problem !== undefined) {
