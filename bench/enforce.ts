@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
+import { scratchDatabase } from './server-process.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { ENFORCEMENT_CHANNEL } from '../src/db/channels.js';
 import { applySessionUpdates, type SessionUpdate } from '../src/sessions/store.js';
@@ -235,18 +235,8 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
   const o = { ...ENFORCEMENT_BENCH_DEFAULTS, ...options };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'radgate-bench-enforce-'));
   const dataDir = path.join(dir, 'data');
-  const adminUrl = process.env.DATABASE_URL || undefined;
-  let databaseUrl: string | undefined;
-  let dbName: string | undefined;
-  if (adminUrl) {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    dbName = `radgate_bench_${randomBytes(5).toString('hex')}`;
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
+  const scratch = await scratchDatabase('enforce');
+  const databaseUrl = scratch.url;
   const kind = databaseUrl ? 'postgres' : 'pglite';
   const perNas = Math.ceil(o.subscribers / o.nases);
   const routers = await Promise.all(
@@ -359,10 +349,6 @@ export async function benchEnforcement(options: Partial<EnforcementBenchOptions>
     child?.kill('SIGKILL');
     for (const r of routers) r.socket.close();
     rmSync(dir, { recursive: true, force: true });
-    if (adminUrl && dbName) {
-      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-      await admin.end();
-    }
+    await scratch.drop();
   }
 }

@@ -17,10 +17,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
-import postgres from 'postgres';
 import { openDatabase } from '../src/db/client.js';
 import { AckingRouter, addRouterNases, routerSecret, seed } from './enforce.js';
-import { startServer, type BenchData, type BenchServer } from './server-process.js';
+import { scratchDatabase, startServer, type BenchData, type BenchServer } from './server-process.js';
 
 export interface PaymentRestoreBenchOptions {
   /** Expired subscribers with a live session, per phase (paced, burst). */
@@ -195,17 +194,8 @@ export async function benchPaymentRestore(options: Partial<PaymentRestoreBenchOp
   const total = o.subscribers * 2;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'radgate-bench-payments-'));
   const dataDir = path.join(dir, 'data');
-  const adminUrl = process.env.DATABASE_URL || undefined;
-  const dbName = `radgate_bench_pay_${randomBytes(5).toString('hex')}`;
-  let databaseUrl: string | undefined;
-  if (adminUrl) {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
+  const scratch = await scratchDatabase('pay');
+  const databaseUrl = scratch.url;
   const kind = databaseUrl ? 'postgres' : 'pglite';
   const routers = await Promise.all(Array.from({ length: o.nases }, (_, i) => AckingRouter.start(`127.0.0.${i + 2}`, routerSecret(i), Math.ceil(total / o.nases))));
   const tracker = new Tracker(total);
@@ -258,10 +248,6 @@ export async function benchPaymentRestore(options: Partial<PaymentRestoreBenchOp
     for (const r of routers) r.socket.close();
     if (o.keep) print(`  kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
-    if (adminUrl) {
-      const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-      await admin.end();
-    }
+    await scratch.drop();
   }
 }

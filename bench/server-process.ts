@@ -42,17 +42,8 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
   const dataDir = path.join(dir, 'data');
   const key = randomBytes(32);
   const started = performance.now();
-  const adminUrl = process.env.DATABASE_URL || undefined;
-  let databaseUrl: string | undefined;
-  const dbName = `radgate_bench_auth_${randomBytes(4).toString('hex')}`;
-  if (adminUrl) {
-    const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-    await admin.unsafe(`create database ${dbName}`);
-    await admin.end();
-    const url = new URL(adminUrl);
-    url.pathname = `/${dbName}`;
-    databaseUrl = url.toString();
-  }
+  const scratch = await scratchDatabase('auth');
+  const databaseUrl = scratch.url;
   const database = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
   try {
     await database.migrate();
@@ -79,11 +70,30 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
     seedMs: performance.now() - started,
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });
-      if (adminUrl) {
-        const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-        await admin.unsafe(`drop database if exists ${dbName} with (force)`).catch(() => {});
-        await admin.end();
-      }
+      await scratch.drop();
+    },
+  };
+}
+
+/**
+ * A fresh PostgreSQL database for one benchmark run on the server of DATABASE_URL (`url`, dropped by `drop`), or
+ * none when DATABASE_URL is unset (`url` undefined: the benchmark uses embedded PGlite).
+ */
+export async function scratchDatabase(label: string): Promise<{ url: string | undefined; drop(): Promise<void> }> {
+  const adminUrl = process.env.DATABASE_URL || undefined;
+  if (!adminUrl) return { url: undefined, drop: async () => {} };
+  const name = `radgate_bench_${label}_${randomBytes(5).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const again = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await again.unsafe(`drop database if exists ${name} with (force)`).catch(() => {});
+      await again.end();
     },
   };
 }
