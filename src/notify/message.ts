@@ -10,6 +10,7 @@ import type { NotificationKind, SubscriberRow } from '../db/schema.js';
 import { formattingLocale, messages, type MessageKey } from '../messages/index.js';
 import { amountDue } from '../billing/amount-due.js';
 import { formatAmount, formatDate } from '../messages/format.js';
+import { escapeHtml } from '../messages/html.js';
 
 export type MessageSubscriber = Pick<SubscriberRow, 'username' | 'contactName' | 'paidUntil' | 'statusSince' | 'balance' | 'plan'>;
 
@@ -21,8 +22,6 @@ export interface RenderedMessage {
   readonly vars: Readonly<Record<'name' | 'workspace' | 'amount' | 'date' | 'link' | 'support', string>>;
 }
 
-const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
 
 /** The date a kind speaks of: paid-until for reminders and restorations, the status change for restrictions. */
 function dateOf(kind: NotificationKind, subscriber: MessageSubscriber, now: Date): Date {

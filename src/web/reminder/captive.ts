@@ -19,7 +19,7 @@ import { RateLimitedLog } from '../../log-limit.js';
 import { findOpenSessionByIp } from '../../sessions/store.js';
 import { subscriberById, subscribersWithStaticIp } from '../../subscribers/table.js';
 import { TrustedProxies } from '../client-address.js';
-import { html } from '../html.js';
+import { html } from '../../messages/html.js';
 import type { LinkKeyRing } from './keys.js';
 import { pageLanguage, VARY } from './language.js';
 import { reminderLink, workspaceUrl } from './links.js';

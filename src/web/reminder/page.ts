@@ -5,7 +5,7 @@
  * page's language (`PageLanguage`, language.ts), which `<html lang>` names.
  */
 import type { WorkspaceConfig } from '../../config/index.js';
-import { html, type Html } from '../html.js';
+import { html, type Html } from '../../messages/html.js';
 import { pageLanguage, type PageLanguage } from './language.js';
 import type { ReminderView } from './view.js';
 

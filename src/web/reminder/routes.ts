@@ -23,7 +23,7 @@ import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
 import { RateLimitedLog } from '../../log-limit.js';
 import { TrustedProxies } from '../client-address.js';
-import { html } from '../html.js';
+import { html } from '../../messages/html.js';
 import { RateLimiter } from '../rate-limit.js';
 import type { LinkKeyRing } from './keys.js';
 import { reminderPath, workspacePath } from './links.js';
