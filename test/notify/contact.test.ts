@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normaliseContact, validateContact } from '../../src/subscribers/contact.js';
 import { readImportFile } from '../../src/subscribers/import.js';
 import { ANY_CATALOG } from '../helpers/subscribers.js';
+import { notifications } from '../../src/db/schema.js';
 import { adminBench, type AdminBench } from '../web/admin/helpers.js';
 
 const problems = (input: Parameters<typeof validateContact>[0]) => validateContact(normaliseContact(input));
@@ -89,5 +90,22 @@ describe('admin API', () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ items: [] });
     expect((await b.call('GET', '/notifications?state=nope', { token: b.tokens.read })).status).toBe(400);
+  });
+
+  it('shows a failed notification with its reason, and no address', async () => {
+    const created = await b.call('POST', '/subscribers', {
+      body: { username: 'fay', account: 'A-fay', plan: 'home-10', password: 'secret-pw', email: 'fay@example.net' },
+    });
+    const { id } = (await created.json()) as { id: number };
+    // A row as the worker leaves it after its last attempt (src/notify/queue.ts finishes rows this way).
+    await b.database.db.insert(notifications).values({
+      workspaceId: 'default', subscriberId: id, channel: 'email', kind: 'expired', dedupeKey: `test-${id}:email`,
+      state: 'failed', attempts: 5, lastError: 'EENVELOPE 550 after RCPT', finishedAt: new Date(),
+    });
+    const res = await b.call('GET', '/notifications?state=failed', { token: b.tokens.read });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(JSON.parse(text)).toMatchObject({ items: [{ subscriber_id: id, channel: 'email', kind: 'expired', state: 'failed', attempts: 5, last_error: 'EENVELOPE 550 after RCPT' }] });
+    expect(text).not.toContain('fay@example.net');
   });
 });
