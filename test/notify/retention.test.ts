@@ -25,6 +25,17 @@ afterAll(async () => {
 
 const db = () => b.database.db;
 
+/**
+ * A cut-off strictly after every row finished so far and strictly before the next one: the database clock may repeat
+ * a value for statements within the same millisecond (PGlite), so the cut-off is taken between two short waits.
+ */
+async function cutoffNow(): Promise<Date> {
+  await new Promise((r) => setTimeout(r, 10));
+  const cutoff = await databaseNow(db());
+  await new Promise((r) => setTimeout(r, 10));
+  return cutoff;
+}
+
 /** A subscriber entering due_soon: billing queues one e-mail notification. Its id. */
 async function queued(): Promise<number> {
   const name = `n${++serial}`;
@@ -68,7 +79,7 @@ describe('pruneNotifications', () => {
       [skipped, { state: 'skipped', reason: 'subscriber opted out' }],
     ]));
     const pending = await queued(); // queued after the claim: still pending
-    const cutoff = await databaseNow(db());
+    const cutoff = await cutoffNow();
     const newer = await queued();
     const retried = await queued();
     await settle(new Map<number, NotificationFinish>([
@@ -96,7 +107,7 @@ describe('pruneNotifications', () => {
     for (let i = 0; i < 7; i++) finished.push(await queued());
     await settle(new Map(finished.map((id) => [id, { state: 'sent' } as NotificationFinish])));
     const pending = await queued();
-    const cutoff = await databaseNow(db());
+    const cutoff = await cutoffNow();
 
     expect(await pruneNotifications(db(), cutoff, { dryRun: true })).toEqual({ notifications: 7 });
     expect(await pruneNotifications(db(), cutoff, { dryRun: true, batchSize: 2 })).toEqual({ notifications: 7 });

@@ -27,6 +27,17 @@ beforeEach(async () => {
 
 const db = () => b.database.db;
 
+/**
+ * A cut-off strictly after every row stored so far and strictly before the next one: the database clock may repeat
+ * a value for statements within the same millisecond (PGlite), so the cut-off is taken between two short waits.
+ */
+async function cutoffNow(): Promise<Date> {
+  await new Promise((r) => setTimeout(r, 10));
+  const cutoff = await databaseNow(db());
+  await new Promise((r) => setTimeout(r, 10));
+  return cutoff;
+}
+
 /** A subscriber whose service lapsed (paid until 1 March; the bench clock says 10 March). */
 async function expired(): Promise<{ id: number; account: string }> {
   const name = `r${++serial}`;
@@ -49,7 +60,7 @@ describe('prunePaymentCallbacks', () => {
     expect((await deliver('evt-old-paid', account)).status).toBe(200);
     expect((await deliver('evt-old-unknown', 'A-nobody')).status).toBe(422);
     expect((await deliver('evt-old-invalid', account, 0)).status).toBe(422);
-    const cutoff = await databaseNow(db());
+    const cutoff = await cutoffNow();
     expect((await deliver('evt-new-paid', account)).status).toBe(200);
     const payments = await b.payments(id);
     expect(payments.map((p) => p.reference)).toEqual(['generic:evt-old-paid', 'generic:evt-new-paid']);
@@ -63,7 +74,7 @@ describe('prunePaymentCallbacks', () => {
     const { id, account } = await expired();
     const first = await deliver('evt-replayed', account);
     expect(first.status).toBe(200);
-    expect(await prunePaymentCallbacks(db(), await databaseNow(db()))).toEqual({ payment_callbacks: 1 });
+    expect(await prunePaymentCallbacks(db(), await cutoffNow())).toEqual({ payment_callbacks: 1 });
     expect(await eventIds()).toEqual([]);
 
     const replay = await deliver('evt-replayed', account);
@@ -76,7 +87,7 @@ describe('prunePaymentCallbacks', () => {
   it('in batches, until every old one is gone; a dry run counts the same rows and deletes nothing', async () => {
     const { account } = await expired();
     for (let i = 0; i < 7; i++) expect((await deliver(`evt-batch-${i}`, account)).status).toBe(200);
-    const cutoff = await databaseNow(db());
+    const cutoff = await cutoffNow();
     expect((await deliver('evt-batch-new', account)).status).toBe(200);
 
     expect(await prunePaymentCallbacks(db(), cutoff, { dryRun: true })).toEqual({ payment_callbacks: 7 });
