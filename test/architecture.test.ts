@@ -25,6 +25,7 @@ const PARTS = [
   'payments',
   'notify',
   'enforce',
+  'imports',
   'routeros',
   'web',
   'db',
@@ -46,7 +47,7 @@ function allBut(...except: Part[]): Part[] {
 }
 
 /** The parts with behaviour of their own (everything but the shared leaves, metrics and the composition root). */
-const DOMAIN: readonly Part[] = ['radius', 'handlers', 'subscribers', 'sessions', 'profile', 'billing', 'payments', 'notify', 'enforce', 'routeros', 'web', 'cli'];
+const DOMAIN: readonly Part[] = ['radius', 'handlers', 'subscribers', 'sessions', 'profile', 'billing', 'payments', 'notify', 'enforce', 'imports', 'routeros', 'web', 'cli'];
 
 // ---- the rules: the one place that says which arrows are forbidden ----------------------------------------------
 
@@ -92,6 +93,14 @@ const RULES: readonly Rule[] = [
     id: 'notify-sends-only',
     from: ['notify'],
     forbid: ['radius', 'handlers', 'enforce', 'routeros', 'web', 'cli', 'sessions', 'profile', 'payments'],
+  },
+  // Imports read subscribers where they live today (a router's local entries over the API, a FreeRADIUS SQL
+  // database) and create them through subscribers/, in one transaction; the router side of a migration goes through
+  // the RouterOS client. They answer no request and push nothing to live sessions.
+  {
+    id: 'imports-bring-subscribers-in',
+    from: ['imports'],
+    forbid: ['radius', 'handlers', 'web', 'cli', 'notify', 'payments', 'enforce', 'app'],
   },
   // The message catalogue is a leaf (money.ts, for minor units, is its only import): config validates overrides
   // against it, web and notify render from it.

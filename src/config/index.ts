@@ -19,6 +19,7 @@ export type { AdminTokenConfig, BillingCycle, BillingPolicy } from './types.js';
 export { BILLING_DEFAULTS, ADMIN_FILE } from './billing.js';
 export type { NasRouterConfig, RouterService } from './types.js';
 export { ROUTER_DEFAULTS, ROUTER_SERVICES } from './router.js';
+export { routerProfileFor, ROUTEROS_DEFAULT_PROFILE, type RouterProfiles } from './router-profile.js';
 export type { EnforcementStep, NasEnforcementConfig, RestoreMode, ServerEnforcementConfig } from './types.js';
 export { ENFORCEMENT_DEFAULTS, ENFORCEMENT_STEPS, RESTORE_MODES } from './enforcement.js';
 export type { RetentionConfig } from './types.js';

@@ -70,6 +70,7 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
     ? []
     : await resolveNas(configDir, nasList.raw.map((raw, i) => ({ raw, parsed: nasList.parsed[i] })), workspaceIds, problems);
 
+  checkRouterProfileNas(plans?.raw, nasList?.raw, problems);
   const server = applyEnv(parsedServer, configDir, env, problems);
   const linkKeys = serverRaw === undefined ? undefined : await resolveLinkKeys(configDir, serverRaw, env, problems);
   if (server !== undefined && server.captivePort !== 0 && server.captivePort === server.httpPort) {
@@ -224,4 +225,19 @@ function sortProblems(problems: readonly Problem[]): Problem[] {
     .map((p, order) => ({ p, order }))
     .sort((a, b) => FILE_ORDER.indexOf(a.p.file) - FILE_ORDER.indexOf(b.p.file) || entryIndex(a.p) - entryIndex(b.p) || a.order - b.order)
     .map(({ p }) => p);
+}
+
+/** plans.yaml `router_profile` mappings may name only NAS entries of nas.yaml (a typo would silently fall back). */
+function checkRouterProfileNas(plans: readonly unknown[] | undefined, nas: readonly unknown[] | undefined, problems: Problem[]): void {
+  if (plans === undefined || nas === undefined) return;
+  const names = new Set(rawStrings(nas, 'name'));
+  for (const [i, plan] of plans.entries()) {
+    const mapping = plan !== null && typeof plan === 'object' ? (plan as Record<string, unknown>)['router_profile'] : undefined;
+    if (mapping === null || typeof mapping !== 'object' || Array.isArray(mapping)) continue;
+    for (const key of Object.keys(mapping)) {
+      if (key !== 'default' && !names.has(key)) {
+        problems.push({ file: FILES.plans, where: ['plans', i, 'router_profile', key], reason: `no NAS named ${JSON.stringify(key)} in ${FILES.nas}` });
+      }
+    }
+  }
 }

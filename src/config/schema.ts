@@ -23,6 +23,7 @@ import { REMINDER_DEFAULTS, reminderWorkspaceFields, reminderWorkspaceKeys, trus
 import { messageWorkspaceFields, messageWorkspaceKeys } from './messages.js';
 import { paymentHookWorkspaceFields, paymentHookWorkspaceKeys } from './payment-hooks.js';
 import { mailWorkspaceFields, mailWorkspaceKeys } from './mail.js';
+import { routerProfiles } from './router-profile.js';
 import type { LogLevel, ReplyAttributes, TriState } from './types.js';
 
 /** Every default, in one place. Durations in seconds. */
@@ -238,6 +239,7 @@ export const planSchema = z
     price: field(priceText).optional(),
     currency: field(currencyCode).optional(),
     billing_cycle: field(billingCycle).default(BILLING_DEFAULTS.billingCycle),
+    router_profile: field(routerProfiles).optional(),
   })
   .transform((p, ctx) => ({
     name: p.name,
@@ -252,6 +254,7 @@ export const planSchema = z
     replyAttributes: p.reply_attributes,
     ...checkPrice(p, ctx),
     billingCycle: p.billing_cycle,
+    routerProfile: p.router_profile ?? { fallback: undefined, byNas: {} },
   }));
 
 // ---- nas.yaml -----------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 import type { Language, Overrides } from '../messages/index.js';
 import type { PaymentHooks } from './payment-hooks.js';
 import type { MailConfig, WebhookConfig } from './mail.js';
+import type { RouterProfiles } from './router-profile.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -371,6 +372,8 @@ export interface PlanConfig {
   readonly billingCycle: BillingCycle;
   /** Default `{}`. */
   readonly replyAttributes: ReplyAttributes;
+  /** `router_profile`: the router profile a router-local subscriber's entry gets (config/router-profile.ts). */
+  readonly routerProfile: RouterProfiles;
 }
 
 /** The whole configuration, deep-frozen. */

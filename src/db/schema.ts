@@ -9,6 +9,7 @@
  *   transaction)
  * - `notifications`: src/notify/queue.ts (new rows: src/db/outbox.ts, in the transition's transaction)
  * - `payment_callbacks`: src/payments/callbacks.ts
+ * - `router_migrations`: src/imports/router-migrations.ts
  * `updated_at` columns are set from the database's clock (`now()`).
  *
  * Change feed: every write to `subscribers` sets `updated_at` and notifies `radgate_subscribers` with the id, so
@@ -21,6 +22,17 @@ import { bigint, bigserial, boolean, index, integer, pgTable, text, timestamp, u
 /** Subscriber status. The billing state machine adds `due_soon` and `grace`. */
 export const SUBSCRIBER_STATUSES = ['active', 'due_soon', 'grace', 'expired', 'suspended', 'disabled'] as const;
 export type SubscriberStatus = (typeof SUBSCRIBER_STATUSES)[number];
+
+/**
+ * Where a subscriber's login is checked: `radius` (the router asks radgate) or `local` (the router's own
+ * `/ppp secret` or `/ip hotspot user` on `local_nas`; radgate enforces billing by changing that entry over the API).
+ */
+export const SUBSCRIBER_AUTH_SOURCES = ['radius', 'local'] as const;
+export type SubscriberAuthSource = (typeof SUBSCRIBER_AUTH_SOURCES)[number];
+
+/** The router table a local subscriber lives in: `/ppp secret` or `/ip hotspot user`. */
+export const LOCAL_SERVICES = ['ppp', 'hotspot'] as const;
+export type LocalService = (typeof LOCAL_SERVICES)[number];
 
 export const subscribers = pgTable(
   'subscribers',
@@ -61,12 +73,21 @@ export const subscribers = pgTable(
     phone: text('phone'),
     /** The subscriber asked for no reminders: notifications to him are skipped (and recorded as skipped). */
     notifyOptOut: boolean('notify_opt_out').notNull().default(false),
+    // Router-local subscribers (docs/mixed-fleet.md); all null for `radius`.
+    auth: text('auth').$type<SubscriberAuthSource>().notNull().default('radius'),
+    /** nas.yaml name of the router holding the local entry; set exactly when `auth` is `local`. */
+    localNas: text('local_nas'),
+    /** The entry's name on the router when it differs from `username`; null = `username`. */
+    localName: text('local_name'),
+    /** `ppp` (`/ppp secret`) or `hotspot` (`/ip hotspot user`); set exactly when `auth` is `local`. */
+    localService: text('local_service').$type<LocalService>(),
   },
   (t) => [
     index('subscribers_paid_until').on(t.paidUntil),
     uniqueIndex('subscribers_workspace_username').on(t.workspaceId, t.username).where(sql`${t.deletedAt} is null`),
     uniqueIndex('subscribers_workspace_account').on(t.workspaceId, t.accountNumber).where(sql`${t.deletedAt} is null`),
     index('subscribers_updated_at').on(t.updatedAt),
+    index('subscribers_local_nas').on(t.localNas).where(sql`${t.auth} = 'local'`),
   ],
 );
 
@@ -127,3 +148,6 @@ export * from './schema/enforcement.js';
 // Subscriber notifications (reminder e-mail, outgoing webhooks) and the payment callback log.
 export * from './schema/notifications.js';
 export * from './schema/payment-callbacks.js';
+
+// Moving router-local subscribers to RADIUS one at a time (src/imports).
+export * from './schema/router-migrations.js';

@@ -133,6 +133,7 @@ describe('defaults', () => {
         price: undefined,
         currency: undefined,
         billingCycle: { unit: 'month', count: 1 },
+        routerProfile: { fallback: undefined, byNas: {} },
       },
     ]);
     expect(config.adminTokens).toEqual([]);

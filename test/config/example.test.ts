@@ -102,6 +102,7 @@ describe('the example config in config/', () => {
         price: 2500,
         currency: 'USD',
         billingCycle: { unit: 'month', count: 1 },
+        routerProfile: { fallback: undefined, byNas: {} },
       },
       {
         name: 'business-50',
@@ -117,6 +118,7 @@ describe('the example config in config/', () => {
         price: 12000,
         currency: 'USD',
         billingCycle: { unit: 'month', count: 1 },
+        routerProfile: { fallback: undefined, byNas: {} },
       },
     ]);
     expect(config.adminTokens).toEqual([]);

@@ -21,7 +21,7 @@ const BROKEN: BrokenCase[] = [
     change: (dir) => edit(dir, 'plans.yaml', '    max_sessions: 2', '    max_sessions: 2\n    colour: blue'),
     problems: [
       'plans.yaml: plans[1].colour: unknown key (known keys: name, rate_limit, pool, group, session_timeout, ' +
-        'idle_timeout, interim_interval, address_list, max_sessions, reply_attributes, price, currency, billing_cycle)',
+        'idle_timeout, interim_interval, address_list, max_sessions, reply_attributes, price, currency, billing_cycle, router_profile)',
     ],
   },
   {

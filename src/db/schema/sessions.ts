@@ -14,6 +14,14 @@ import { bigint, bigserial, index, integer, pgTable, text, timestamp, uniqueInde
 export const SESSION_CLOSERS = ['stop', 'nas-reboot', 'stale', 'operator'] as const;
 export type SessionCloser = (typeof SESSION_CLOSERS)[number];
 
+/**
+ * How radgate learned of a session: RADIUS `accounting` (RFC 2866), or the `router`'s own list (`/ppp active`,
+ * `/ip hotspot active`, read over the API) for a router-local subscriber whose router sends no accounting.
+ * Accounting for the same session, when it comes, takes the row over (same identity).
+ */
+export const SESSION_ORIGINS = ['accounting', 'router'] as const;
+export type SessionOrigin = (typeof SESSION_ORIGINS)[number];
+
 export const sessions = pgTable(
   'sessions',
   {
@@ -57,6 +65,7 @@ export const sessions = pgTable(
     acctOutputOctets: bigint('acct_output_octets', { mode: 'bigint' }).notNull().default(sql`0`),
     acctInputPackets: bigint('acct_input_packets', { mode: 'number' }).notNull().default(0),
     acctOutputPackets: bigint('acct_output_packets', { mode: 'number' }).notNull().default(0),
+    learnedFrom: text('learned_from').$type<SessionOrigin>().notNull().default('accounting'),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
   },
