@@ -184,7 +184,7 @@ async function freeUdpPort(): Promise<number> {
  */
 export async function seed(database: DatabaseHandle, o: Pick<EnforcementBenchOptions, 'subscribers'>, routers: AckingRouter[], passwordKey: Buffer): Promise<void> {
   await database.migrate();
-  const service = new SubscriberRecords(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true });
+  const service = new SubscriberRecords(database, PasswordVault.fromKey(passwordKey), { hasWorkspace: () => true, hasPlan: () => true, nasWorkspace: () => 'default' });
   const list: NewSubscriber[] = [];
   for (let i = 0; i < o.subscribers; i++) {
     list.push({ workspaceId: 'default', username: `e${i}`, password: `pw${i}`, plan: 'home-10', accountNumber: `E${i}` });

@@ -47,7 +47,7 @@ export async function prepareData(subscribers: number, freshImport = false): Pro
   const database = await openDatabase({ databaseUrl, dataDir, role: 'tool' });
   try {
     await database.migrate();
-    const service = new SubscriberRecords(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true });
+    const service = new SubscriberRecords(database, PasswordVault.fromKey(key), { hasWorkspace: () => true, hasPlan: () => true, nasWorkspace: () => 'default' });
     const list: NewSubscriber[] = [];
     for (let i = 0; i < subscribers; i++) {
       const user = benchUser(i);

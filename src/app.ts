@@ -235,7 +235,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     // Reminder-link keys (configured, or generated in the data dir): the admin API and the reminder pages use them.
     const linkKeys = LinkKeyRing.open({ keys: config.server.linkKeys, dataDir: env.dataDir, create: true, log });
     // Admin API (src/web/admin): bearer tokens from admin.yaml.
-    const catalog = { hasWorkspace: (id: string) => config.workspaceById.has(id), hasPlan: (name: string) => config.planByName.has(name) };
+    const catalog = { hasWorkspace: (id: string) => config.workspaceById.has(id), hasPlan: (name: string) => config.planByName.has(name), nasWorkspace: (name: string) => config.nas.find((n) => n.name === name)?.workspace };
     web.route('/api/v1', createAdminApi({
       config: () => config, database, billing, evaluator, subscribers: new SubscriberRecords(database, vault, catalog), log, linkKeys,
     }));

@@ -28,7 +28,7 @@ export class CliContext {
   }
 
   catalog(config: Config): SubscriberCatalog {
-    return { hasWorkspace: (id) => config.workspaceById.has(id), hasPlan: (name) => config.planByName.has(name) };
+    return { hasWorkspace: (id) => config.workspaceById.has(id), hasPlan: (name) => config.planByName.has(name), nasWorkspace: (name: string) => config.nas.find((n) => n.name === name)?.workspace };
   }
 
   /** The workspace a command means: --workspace, or the only one configured. */

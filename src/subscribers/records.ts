@@ -16,14 +16,17 @@ import type { PasswordVault } from './vault.js';
 import { isUniqueViolation } from '../db/rows.js';
 import { authSubscriberOf, type AuthSubscriber } from './directory.js';
 import { normaliseContact, validateContact, type ContactFields } from './contact.js';
+import { localAuthValues, validateLocalAuth, type LocalAuthFields, type NasWorkspaceOf } from './local-auth.js';
 
 
 export interface SubscriberCatalog {
   hasWorkspace(id: string): boolean;
   hasPlan(name: string): boolean;
+  /** The workspace a nas.yaml entry serves (router-local subscribers name their NAS). */
+  nasWorkspace: NasWorkspaceOf;
 }
 
-export interface NewSubscriber {
+export interface NewSubscriber extends LocalAuthFields {
   workspaceId: string;
   username: string;
   accountNumber: string;
@@ -64,6 +67,7 @@ export function validateSubscriber(input: NewSubscriber, catalog: SubscriberCata
     problems.push(`status: one of ${SUBSCRIBER_STATUSES.join(', ')}`);
   }
   problems.push(...validateContact(normaliseContact(input)));
+  problems.push(...validateLocalAuth(input, input.workspaceId, catalog.nasWorkspace));
   return problems;
 }
 
@@ -121,6 +125,7 @@ export class SubscriberRecords {
       status: input.status ?? 'active',
       ...this.credentials(input),
       ...contactValues(input),
+      ...localAuthValues(input),
     };
   }
 
@@ -213,6 +218,13 @@ export class SubscriberRecords {
     const values = contactValues(contact);
     if (Object.keys(values).length === 0) return this.get(workspaceId, username);
     return this.update(workspaceId, username, values);
+  }
+
+  /** Where the subscriber logs in: RADIUS, or a local entry on a router (subscribers/local-auth.ts). */
+  async setLocalAuth(workspaceId: string, username: string, fields: LocalAuthFields) {
+    const problems = validateLocalAuth(fields, workspaceId, this.catalog.nasWorkspace);
+    if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
+    return this.update(workspaceId, username, localAuthValues(fields));
   }
 
   async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {

@@ -25,11 +25,15 @@ export function newSubscriber(input: SubscriberInput): NewSubscriber {
 
 /** The catalog the server checks new subscribers against: the workspaces and plans of the config in force. */
 export function catalogOf(config: () => Config): SubscriberCatalog {
-  return { hasWorkspace: (id) => config().workspaceById.has(id), hasPlan: (name) => config().planByName.has(name) };
+  return {
+    hasWorkspace: (id) => config().workspaceById.has(id),
+    hasPlan: (name) => config().planByName.has(name),
+    nasWorkspace: (name) => config().nas.find((n) => n.name === name)?.workspace,
+  };
 }
 
 /** Every workspace and plan exists: for a subscriber of a config the test builds itself, not the server's. */
-export const ANY_CATALOG: SubscriberCatalog = { hasWorkspace: () => true, hasPlan: () => true };
+export const ANY_CATALOG: SubscriberCatalog = { hasWorkspace: () => true, hasPlan: () => true, nasWorkspace: () => 'default' };
 
 const silent = createLogger({ level: 'silent', destination: { write: () => true } as never });
 
