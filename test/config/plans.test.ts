@@ -1,6 +1,7 @@
 /** plans.yaml: rate limits, durations RADIUS carries, session limits, plan names. */
-import { afterAll, describe } from 'vitest';
-import { edit, eachReportsExactly, removeTempDirs, write, type BrokenCase } from './helpers.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig, routerProfileFor } from '../../src/config/index.js';
+import { copyExample, edit, eachReportsExactly, removeTempDirs, write, type BrokenCase } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -41,6 +42,19 @@ const BROKEN: BrokenCase[] = [
     problems: ['plans.yaml: plans[1].name: duplicate plan name "home-10" (first used by plans[0])'],
   },
   {
+    name: 'router_profile naming a NAS that does not exist',
+    change: (dir) => edit(dir, 'plans.yaml', '    max_sessions: 2', '    max_sessions: 2\n    router_profile: { default: business, core-9: biz }'),
+    problems: ['plans.yaml: plans[1].router_profile.core-9: no NAS named "core-9" in nas.yaml'],
+  },
+  {
+    name: 'router_profile that is not a RouterOS name',
+    change: (dir) => edit(dir, 'plans.yaml', '    max_sessions: 2', '    max_sessions: 2\n    router_profile: { local: "biz\\n/system reboot" }'),
+    problems: [
+      'plans.yaml: plans[1].router_profile: "local": contains a control character, U+000A (line feed), at character 4: ' +
+        'text sent to routers and in RADIUS replies must be printable',
+    ],
+  },
+  {
     name: 'no plans',
     change: (dir) => write(dir, 'plans.yaml', 'plans: []\n'),
     problems: ['plans.yaml: plans: at least one plan is required'],
@@ -49,4 +63,17 @@ const BROKEN: BrokenCase[] = [
 
 describe('broken plans.yaml: each reports exactly its problem', () => {
   eachReportsExactly(BROKEN);
+});
+
+describe('router_profile', () => {
+  it('takes one name or a mapping by NAS name with a default', async () => {
+    const dir = await copyExample();
+    await edit(dir, 'plans.yaml', '    max_sessions: 2', '    max_sessions: 2\n    router_profile: { default: business, local: biz-local }');
+    await edit(dir, 'plans.yaml', '    group: home\n', '    group: home\n    router_profile: home-local\n');
+    const config = await loadConfig(dir, {});
+    const [home, business] = config.plans;
+    expect(routerProfileFor(home!, 'local')).toBe('home-local');
+    expect(routerProfileFor(business!, 'local')).toBe('biz-local');
+    expect(routerProfileFor(business!, 'elsewhere')).toBe('business');
+  });
 });
