@@ -73,7 +73,7 @@ function int(type: number, value: number): Buffer {
 const ipv4 = (type: number, a: number) => attr(type, Buffer.of(100, 64 + ((a >> 16) & 63), (a >> 8) & 255, a & 255));
 
 /** The Accounting-Request a MikroTik sends for PPPoE session `s` (RFC 2866 §3 authenticator). */
-function accountingRequest(identifier: number, s: number, status: 1 | 3, round: number): Buffer {
+export function accountingRequest(identifier: number, s: number, status: 1 | 3, round: number): Buffer {
   const time = round * 300;
   const bytesIn = time * 125_000 + s; // ~1 Mbit/s up, ~8 down: gigawords after an hour or so
   const bytesOut = time * 1_000_000 + s;

@@ -6,7 +6,9 @@
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
  *   npm run bench -- --only soak --soak-seconds 60 --soak-cut-seconds 10     a short soak while developing
  *
- *   npm run bench -- --compare freeradius  radgate and FreeRADIUS side by side (bench/compare.ts)
+ *   npm run bench -- --compare freeradius  radgate and FreeRADIUS side by side: authentication (bench/compare.ts)
+ *                                          and, with DATABASE_URL, durable accounting (bench/compare-accounting.ts)
+ *   npm run bench -- --compare freeradius --only compare-accounting --sessions 20000 --interims 5
  *
  * Options of the side-by-side benchmark (defaults in COMPARE_DEFAULTS, bench/compare.ts): --subscribers, --pap,
  * --mschap, --concurrency (64), --max-run-seconds and --keep as below; --rounds N (3), --rate N (the fixed rate,
@@ -43,6 +45,7 @@ import { benchBilling } from './billing.js';
 import { benchEnforcement } from './enforce.js';
 import { benchPaymentRestore, PAYMENT_RESTORE_DEFAULTS } from './payment-restore.js';
 import { benchCompare, COMPARE_DEFAULTS } from './compare.js';
+import { benchCompareAccounting, COMPARE_ACCOUNTING_DEFAULTS } from './compare-accounting.js';
 import { benchSoak, SOAK_DEFAULTS } from './soak.js';
 
 const { values } = parseArgs({
@@ -64,6 +67,8 @@ const { values } = parseArgs({
     compare: { type: 'string' },
     rounds: { type: 'string' },
     'fixed-seconds': { type: 'string' },
+    sessions: { type: 'string' },
+    interims: { type: 'string' },
   },
   strict: true,
 });
@@ -134,6 +139,18 @@ const BENCHMARKS: Benchmark[] = [
         keep: values.keep ?? false,
       }),
   },
+  // Durable accounting against FreeRADIUS + rlm_sql (bench/compare-accounting.ts; needs DATABASE_URL): --sessions,
+  // --interims (Interim-Updates per session), --rounds, --concurrency.
+  {
+    name: 'compare-accounting',
+    run: () =>
+      benchCompareAccounting({
+        sessions: count('sessions', values.sessions, COMPARE_ACCOUNTING_DEFAULTS.sessions),
+        rounds: count('interims', values.interims, COMPARE_ACCOUNTING_DEFAULTS.rounds),
+        repeats: count('rounds', values.rounds, COMPARE_ACCOUNTING_DEFAULTS.repeats),
+        concurrency: count('concurrency', values.concurrency, COMPARE_ACCOUNTING_DEFAULTS.concurrency),
+      }),
+  },
   // Callback → restore (bench/payment-restore.ts): --subscribers is its count per phase (200), --keep keeps the log.
   {
     name: 'payments',
@@ -143,9 +160,12 @@ const BENCHMARKS: Benchmark[] = [
 ];
 
 if (values.compare !== undefined && values.compare !== 'freeradius') throw new Error('--compare: only freeradius');
-// `--compare freeradius` is the side-by-side benchmark; a plain run leaves it out (it installs FreeRADIUS).
-const only = values.compare ? [...(values.only ?? []), 'compare'] : values.only;
-const selected = only ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS.filter((b) => b.name !== 'compare');
+// `--compare freeradius` runs the side-by-side benchmarks (authentication, then durable accounting when DATABASE_URL
+// is set), or those of them that --only names; a plain run leaves them out (they install FreeRADIUS).
+const COMPARISONS = ['compare', 'compare-accounting'];
+const comparisons = process.env.DATABASE_URL ? COMPARISONS : ['compare'];
+const only = values.compare ? (values.only ?? comparisons) : values.only;
+const selected = only ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS.filter((b) => !COMPARISONS.includes(b.name));
 if (only && selected.length !== new Set(only).size) {
   throw new Error(`unknown benchmark in --only (known: ${BENCHMARKS.map((b) => b.name).join(', ')})`);
 }
