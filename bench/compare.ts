@@ -11,7 +11,7 @@
 import { runLoad, type LoadResult } from './load.js';
 import { ensureFreeradius, startFreeradius, writeUsersFile } from './freeradius.js';
 import { RequestFactory, type Method } from './requests.js';
-import { prepareData, startServer, type BenchServer } from './server-process.js';
+import { eventLoopMaxMs, prepareData, startServer, type BenchServer } from './server-process.js';
 
 export interface CompareOptions {
   subscribers: number;
@@ -51,6 +51,8 @@ interface Figures {
   fixedP999Ms: number;
   fixedMaxMs: number;
   fixedLost: number;
+  /** radgate only (NaN for FreeRADIUS): the longest event-loop pause during the fixed-rate run. */
+  fixedLoopMaxMs: number;
   peakRssMb: number;
   startupS: number;
 }
@@ -64,6 +66,7 @@ const FIGURES: ReadonlyArray<{ key: keyof Figures; label: string; better: 'highe
   { key: 'fixedP999Ms', label: 'p99.9 at the fixed rate, ms', better: 'lower' },
   { key: 'fixedMaxMs', label: 'max at the fixed rate, ms', better: 'lower' },
   { key: 'fixedLost', label: 'lost at the fixed rate (of the requests sent)', better: 'lower' },
+  { key: 'fixedLoopMaxMs', label: 'longest event-loop pause at the fixed rate, ms', better: 'lower' },
   { key: 'peakRssMb', label: 'peak RSS, MB', better: 'lower' },
   { key: 'startupS', label: 'start-up to first answer, s', better: 'lower' },
 ];
@@ -123,7 +126,9 @@ async function measure(server: BenchServer, o: CompareOptions, nextSeed: () => n
   };
   const pap = await closed('pap', o.papRequests);
   const mschap = await closed('mschap2', o.mschapRequests);
+  await eventLoopMaxMs(server); // restarts the server's pause histogram
   const fixed = await load('pap', o.fixedRate * o.fixedSeconds, 1024, o.fixedRate);
+  const fixedLoopMaxMs = await eventLoopMaxMs(server);
   const due = fixed.fromDueMs ?? fixed.latencyMs;
   return {
     papRps: pap.result.requestsPerSecond,
@@ -134,6 +139,7 @@ async function measure(server: BenchServer, o: CompareOptions, nextSeed: () => n
     fixedP999Ms: due.p999,
     fixedMaxMs: due.max,
     fixedLost: fixed.lost + fixed.wrongCode,
+    fixedLoopMaxMs,
     peakRssMb: server.peakRssBytes() / 1048576,
     startupS: server.startupMs / 1000,
   };
@@ -151,7 +157,9 @@ function describe(f: Figures): string {
   return (
     `PAP ${Math.round(f.papRps)} req/s (${f.papCpuUs.toFixed(0)} µs CPU), MS-CHAPv2 ${Math.round(f.mschapRps)} req/s ` +
     `(${f.mschapCpuUs.toFixed(0)} µs), fixed rate p99/p99.9/max ${f.fixedP99Ms.toFixed(1)}/${f.fixedP999Ms.toFixed(1)}/` +
-    `${f.fixedMaxMs.toFixed(1)} ms, ${f.fixedLost} lost, peak RSS ${f.peakRssMb.toFixed(0)} MB, ready in ${f.startupS.toFixed(1)} s`
+    `${f.fixedMaxMs.toFixed(1)} ms, ${f.fixedLost} lost` +
+    (Number.isNaN(f.fixedLoopMaxMs) ? '' : `, longest event-loop pause ${f.fixedLoopMaxMs.toFixed(1)} ms`) +
+    `, peak RSS ${f.peakRssMb.toFixed(0)} MB, ready in ${f.startupS.toFixed(1)} s`
   );
 }
 
@@ -163,6 +171,7 @@ export function median(values: readonly number[]): number {
 
 function report(rounds: Record<Kind, Figures[]>, o: CompareOptions): string {
   const cell = (values: number[]) => {
+    if (values.some(Number.isNaN)) return '—';
     const digits = Math.max(...values) >= 100 ? 0 : 1;
     return `${median(values).toFixed(digits)} [${Math.min(...values).toFixed(digits)}–${Math.max(...values).toFixed(digits)}]`;
   };
@@ -173,7 +182,7 @@ function report(rounds: Record<Kind, Figures[]>, o: CompareOptions): string {
   for (const { key, label, better } of FIGURES) {
     const r = rounds.radgate.map((f) => f[key]);
     const f = rounds.freeradius.map((f) => f[key]);
-    const ratio = median(f) === 0 ? (median(r) === 0 ? '1.00×' : '∞') : `${(median(r) / median(f)).toFixed(2)}×`;
+    const ratio = f.some(Number.isNaN) ? 'n/a' : median(f) === 0 ? (median(r) === 0 ? '1.00×' : '∞') : `${(median(r) / median(f)).toFixed(2)}×`;
     lines.push(`  ${label.padEnd(46)} radgate ${cell(r).padEnd(22)} FreeRADIUS ${cell(f).padEnd(22)} ratio ${ratio} (${better} is better)`);
   }
   return lines.join('\n');

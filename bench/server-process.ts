@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
+import net from 'node:net';
 import { cpSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -126,6 +127,8 @@ export interface BenchServer {
   /** How the process ended; undefined while it runs. */
   exit(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
   stop(): Promise<void>;
+  /** radgate only: its /metrics URL (operations listener on a fixed free port). */
+  metricsUrl?: string;
 }
 
 export const BENCH_SECRET = 'testing123';
@@ -138,6 +141,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
   options.configure?.(configDir);
 
   const [authPort, acctPort] = await freeUdpPorts(2);
+  const metricsPort = await freeTcpPort();
   const logFile = path.join(options.data.dir, `server-${options.logLevel}-${Date.now()}.log`);
   const out = openSync(logFile, 'w');
   const env: NodeJS.ProcessEnv = { ...process.env };
@@ -151,7 +155,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     RADGATE_AUTH_PORT: String(authPort),
     RADGATE_ACCT_PORT: String(acctPort),
     RADGATE_HTTP_PORT: '0',
-    RADGATE_METRICS_PORT: '0',
+    RADGATE_METRICS_PORT: String(metricsPort),
     RADGATE_CAPTIVE_PORT: '0',
   }, options.env);
   const started = performance.now();
@@ -188,6 +192,7 @@ export async function startServer(options: ServerOptions): Promise<BenchServer> 
     cpuMs: () => cpuTime(child),
     rssBytes: () => statusKb(child, 'VmRSS') * 1024,
     exit: () => ended,
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     async stop() {
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
@@ -232,6 +237,25 @@ export async function freeUdpPorts(n: number): Promise<number[]> {
   const ports = sockets.map((s) => s.address().port);
   for (const s of sockets) s.close();
   return ports;
+}
+
+async function freeTcpPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/**
+ * The longest event-loop pause since the previous call, ms: prom-client's `nodejs_eventloop_lag_max_seconds`
+ * (perf_hooks.monitorEventLoopDelay), whose histogram restarts at every scrape. NaN when there is no /metrics.
+ */
+export async function eventLoopMaxMs(server: BenchServer): Promise<number> {
+  if (!server.metricsUrl) return Number.NaN;
+  const text = await (await fetch(server.metricsUrl)).text();
+  const match = /^radgate_nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
+  return match ? Number(match[1]) * 1000 : Number.NaN;
 }
 
 /** RFC 5997 Status-Server with Message-Authenticator, until Access-Accept comes back. */
