@@ -112,6 +112,7 @@ export function accessRequestHandler(deps: AccessRequestDeps): Handler<NasConfig
       code: Code.AccessAccept,
       attributes: [...auth.attributes, ...decision.attributes, { name: 'Class', value: sessionTag(subscriber.id) }],
       log: { ...log, outcome: 'accept', profile: decision.profile, status: subscriber.status },
+      routine: true,
     };
   };
 }

@@ -181,6 +181,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
     }
     // Durability first: no reply unless committed.
     if (!(await deps.record(record))) return undefined;
-    return { code: Code.AccountingResponse, attributes: [], log: { ...log, outcome: 'recorded' } };
+    // Interim-Updates are routine (at 5-minute intervals they are most of all traffic); Start, Stop, On, Off are not.
+    return { code: Code.AccountingResponse, attributes: [], log: { ...log, outcome: 'recorded' }, routine: status === 'Interim-Update' };
   };
 }

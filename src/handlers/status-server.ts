@@ -10,4 +10,5 @@ export const statusServerHandler: Handler<NasConfig> = (_request, { port }) => (
   code: port === 'auth' ? Code.AccessAccept : Code.AccountingResponse,
   attributes: [],
   log: { code: 'Status-Server', outcome: 'alive' },
+  routine: true,
 });

@@ -16,6 +16,7 @@ import { Code } from './codes.js';
 import { DuplicateCache } from './dedupe.js';
 import { encodeResponse, PacketTooLargeError, type ReplyAttribute } from './encode.js';
 import { decodeAttributes, parseFrame, type Frame, type RadiusRequest } from './packet.js';
+import { TrafficSummary } from './traffic-summary.js';
 
 export type Port = 'auth' | 'acct';
 
@@ -53,6 +54,11 @@ export interface HandlerResult {
   delayMs?: number;
   /** One-line summary for the request log (never a secret). */
   log: Record<string, unknown>;
+  /**
+   * A routine answer (Access-Accept, Interim-Update, Status-Server): its line is `debug`, and at `info` it is only
+   * counted in the once-a-minute summary (radius/traffic-summary.ts). Unset: the line is `info`.
+   */
+  routine?: boolean;
 }
 
 /** A request the handler found invalid by its RFC: sent nothing, counted under `drop` (docs/radius-protocol.md §17). */
@@ -147,7 +153,7 @@ const PORT_CODES: Record<Port, ReadonlySet<number>> = {
 };
 
 /** Replies that must carry Message-Authenticator first (docs/radius-protocol.md §4). */
-const MA_REPLY_CODES: ReadonlySet<number> = new Set([Code.AccessAccept, Code.AccessReject, Code.AccessChallenge]);
+export const MA_REPLY_CODES: ReadonlySet<number> = new Set([Code.AccessAccept, Code.AccessReject, Code.AccessChallenge]);
 
 function requiresMa(client: Client<unknown>): boolean {
   if (client.requireMessageAuthenticator === 'yes') return true;
@@ -234,10 +240,12 @@ export class RadiusServer<T> {
   private readonly errors: RateLimitedLog;
   private sweeper: NodeJS.Timeout | undefined;
   private lastUnknownLog = 0;
+  private readonly summary: TrafficSummary;
 
   constructor(private readonly options: RadiusServerOptions<T>) {
     this.dedupe = new DuplicateCache(options.duplicateWindowMs, options.now);
     this.errors = new RateLimitedLog(options.log, { now: options.now });
+    this.summary = new TrafficSummary(options.log);
   }
 
   async start(): Promise<{ auth: number; acct: number }> {
@@ -246,6 +254,7 @@ export class RadiusServer<T> {
     // Expired entries leave on a timer too, so memory falls after a burst even when no request follows.
     this.sweeper = setInterval(() => this.dedupe.sweep(), Math.min(SWEEP_INTERVAL_MS, this.options.duplicateWindowMs));
     this.sweeper.unref();
+    this.summary.start();
     return { auth, acct };
   }
 
@@ -279,6 +288,7 @@ export class RadiusServer<T> {
     }
     this.closed = true;
     for (const socket of Object.values(this.sockets)) socket.close();
+    this.summary.stop();
     this.options.log.info({ stats: this.stats }, 'RADIUS server stopped');
   }
 
@@ -427,9 +437,12 @@ export class RadiusServer<T> {
       return;
     }
     const latencyMs = performance.now() - context.receivedAt;
-    // Checked first: at warn the per-request object is never built.
-    if (this.options.log.isLevelEnabled('info')) {
-      this.options.log.info({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    // Checked first: when the line is not written, the per-request object is never built.
+    const level = result.routine ? 'debug' : 'info';
+    if (this.options.log.isLevelEnabled(level)) {
+      this.options.log[level]({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    } else if (result.routine) {
+      this.summary.count(client.name, String(result.log['outcome'] ?? 'answered'));
     }
     this.options.observer?.replied(client.name, frame.code, result, latencyMs / 1000);
     if (result.delayMs && result.delayMs > 0) {
