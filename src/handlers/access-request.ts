@@ -187,7 +187,7 @@ export function explainAccess(deps: AccessRequestDeps, nas: NasConfig, username:
 
   const credential: CredentialReport = {
     method,
-    stored: found.subscriber.password ? 'password' : 'nt-hash',
+    stored: found.subscriber.hasPassword ? 'password' : 'nt-hash',
     unusable: unusableCredential(method, found.subscriber),
     usableMethods: AUTH_METHODS.filter((m) => unusableCredential(m, found.subscriber) === undefined),
   };

@@ -22,7 +22,12 @@ export interface AuthSubscriber {
   readonly plan: string;
   readonly status: SubscriberStatus;
   readonly staticIp: string | null;
-  /** Clear-text password (UTF-8) when stored encrypted; absent for NT-hash-only subscribers. */
+  /** Whether the clear password is known (stored encrypted); false for NT-hash-only subscribers. */
+  readonly hasPassword: boolean;
+  /**
+   * Clear-text password (UTF-8) when stored encrypted; absent for NT-hash-only subscribers. In the directory it is
+   * decrypted at each read (only CHAP needs it; PAP compares NT hashes), so no clear password sits in memory.
+   */
   readonly password: Buffer | undefined;
   readonly ntHash: Buffer;
 }
@@ -35,7 +40,6 @@ export interface DirectoryOptions {
   pollIntervalMs?: number;
 }
 
-const key = (workspaceId: string, username: string) => `${workspaceId}\u0000${username}`;
 /**
  * A write's updated_at is its transaction's start (database clock): look back far enough to catch transactions that
  * were still open at the last poll.
@@ -43,8 +47,10 @@ const key = (workspaceId: string, username: string) => `${workspaceId}\u0000${us
 const POLL_LOOKBACK_MS = 60_000;
 
 export class SubscriberDirectory {
-  private readonly byName = new Map<string, AuthSubscriber>();
-  private readonly byId = new Map<number, AuthSubscriber>();
+  /** Workspace → username → entry: a lookup builds no key string. */
+  private readonly byName = new Map<string, Map<string, DirectoryEntry>>();
+  private readonly byId = new Map<number, DirectoryEntry>();
+  private readonly ntHashes = new NtHashSlab();
   private readonly errors: RateLimitedLog;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
@@ -67,7 +73,7 @@ export class SubscriberDirectory {
   }
 
   find(workspaceId: string, username: string): AuthSubscriber | undefined {
-    return this.byName.get(key(workspaceId, username));
+    return this.byName.get(workspaceId)?.get(username);
   }
 
   async start(): Promise<void> {
@@ -117,37 +123,97 @@ export class SubscriberDirectory {
     const previous = this.byId.get(row.id);
     if (previous) {
       this.byId.delete(row.id);
-      this.byName.delete(key(previous.workspaceId, previous.username));
+      this.byName.get(previous.workspaceId)?.delete(previous.username);
     }
     if (row.deletedAt) {
-      this.credentials.delete(row.id);
+      if (previous) this.ntHashes.free(previous.slot);
       return;
     }
-    let entry: AuthSubscriber;
+    let entry: DirectoryEntry;
     try {
-      entry = this.toEntry(row);
+      // A poll re-reads changed rows; the credential is decoded again only when it changed.
+      const same = previous !== undefined && previous.passwordEnc === row.passwordEnc && previous.storedNtHash === row.ntHash;
+      const slot = same ? previous.slot : this.ntHashes.store(decodeCredentials(row, this.options.vault).ntHash, previous?.slot);
+      entry = new DirectoryEntry(row, slot, this.ntHashes, this.options.vault);
     } catch (err) {
+      if (previous) this.ntHashes.free(previous.slot);
       this.options.log.error({ err, subscriber: row.username, workspace: row.workspaceId }, 'subscriber skipped');
       return;
     }
     this.byId.set(row.id, entry);
-    this.byName.set(key(row.workspaceId, row.username), entry);
+    let names = this.byName.get(row.workspaceId);
+    if (!names) this.byName.set(row.workspaceId, (names = new Map()));
+    names.set(row.username, entry);
+  }
+}
+
+/**
+ * The NT hashes of every subscriber in one growing buffer, 16 bytes a slot: a hundred thousand subscribers cost
+ * 1.6 MB and no object each. A freed slot (deleted subscriber) is reused.
+ */
+class NtHashSlab {
+  private bytes = Buffer.alloc(16 * 1024);
+  private used = 0;
+  private readonly freed: number[] = [];
+
+  /** Writes `hash` into `slot` (when given) or a free slot; returns the slot. */
+  store(hash: Buffer, slot?: number): number {
+    if (hash.length !== 16) throw new RangeError('NT hash must be 16 bytes');
+    const at = slot ?? this.freed.pop() ?? this.used++;
+    if ((at + 1) * 16 > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown);
+      this.bytes = grown;
+    }
+    hash.copy(this.bytes, at * 16);
+    return at;
   }
 
-  /** Decrypted credentials by stored form: a poll re-reads changed rows, but decrypts only changed credentials. */
-  private readonly credentials = new Map<number, { stored: string; password: Buffer | undefined; ntHash: Buffer }>();
-
-  private credentialsOf(row: SubscriberRow): Credentials {
-    const stored = row.passwordEnc ?? `nt:${row.ntHash ?? ''}`;
-    const cached = this.credentials.get(row.id);
-    if (cached?.stored === stored) return cached;
-    const fresh = { stored, ...decodeCredentials(row, this.options.vault) };
-    this.credentials.set(row.id, fresh);
-    return fresh;
+  free(slot: number): void {
+    this.freed.push(slot);
   }
 
-  private toEntry(row: SubscriberRow): AuthSubscriber {
-    return entryOf(row, this.credentialsOf(row));
+  /** A view of the slot (valid until the slot is written again). */
+  view(slot: number): Buffer {
+    return this.bytes.subarray(slot * 16, slot * 16 + 16);
+  }
+}
+
+/** One subscriber in the directory: the row's few fields, the password still encrypted, the NT hash in the slab. */
+class DirectoryEntry implements AuthSubscriber {
+  readonly id: number;
+  readonly workspaceId: string;
+  readonly username: string;
+  readonly accountNumber: string;
+  readonly plan: string;
+  readonly status: SubscriberStatus;
+  readonly staticIp: string | null;
+  readonly passwordEnc: string | null;
+  /** The stored NT hash column (hex), to tell a changed credential on the next poll. */
+  readonly storedNtHash: string | null;
+
+  constructor(row: SubscriberRow, readonly slot: number, private readonly slab: NtHashSlab, private readonly vault: PasswordVault) {
+    this.id = row.id;
+    this.workspaceId = row.workspaceId;
+    this.username = row.username;
+    this.accountNumber = row.accountNumber;
+    this.plan = row.plan;
+    this.status = row.status;
+    this.staticIp = row.staticIp;
+    this.passwordEnc = row.passwordEnc;
+    this.storedNtHash = row.ntHash;
+  }
+
+  get hasPassword(): boolean {
+    return this.passwordEnc !== null;
+  }
+
+  get password(): Buffer | undefined {
+    return this.passwordEnc === null ? undefined : Buffer.from(this.vault.decrypt(this.passwordEnc), 'utf8');
+  }
+
+  get ntHash(): Buffer {
+    return this.slab.view(this.slot);
   }
 }
 
@@ -164,6 +230,7 @@ function decodeCredentials(row: SubscriberRow, vault: PasswordVault): Credential
 
 function entryOf(row: SubscriberRow, { password, ntHash }: Credentials): AuthSubscriber {
   return {
+    hasPassword: password !== undefined,
     id: row.id,
     workspaceId: row.workspaceId,
     username: row.username,

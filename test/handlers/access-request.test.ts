@@ -43,6 +43,7 @@ function subscriber(id: number, username: string, fields: Partial<AuthSubscriber
     plan: 'home-10',
     status: 'active',
     staticIp: null,
+    hasPassword: clear !== null,
     password: clear === null ? undefined : Buffer.from(clear),
     ntHash: ntPasswordHash(clear ?? `${username}-pw`),
     ...fields,
@@ -100,7 +101,7 @@ function handle(packet: Buffer, nasData: NasConfig = nas): HandlerResult | undef
   return result;
 }
 
-function pap(user: string | undefined, password: string, extra: Buffer[] = []): Buffer {
+function pap(user: string | undefined, password: string | Buffer, extra: Buffer[] = []): Buffer {
   const authenticator = randomBytes(16);
   const attributes = [...(user === undefined ? [] : [attr(1, user)]), attr(2, hide(password, nas.secret, authenticator)), ...extra];
   return accessRequest({ secret: nas.secret, authenticator, attributes }).packet;
@@ -183,6 +184,13 @@ describe('credentials', () => {
   it('PAP against an NT hash only: accepted with the right password, refused with another', () => {
     expect(handle(pap('nick', 'nick-pw'))?.code).toBe(Code.AccessAccept);
     expect(handle(pap('nick', 'nick-px'))?.code).toBe(Code.AccessReject);
+  });
+
+  it('PAP decides by the NT hash, yet bytes that are not UTF-8 never pass for the password they decode to', () => {
+    // 'ok\uFFFD' is what the bytes 6F 6B FF decode to: their NT hashes are equal, the passwords are not.
+    subscriber(40, 'replacement', { clear: 'ok\uFFFD' });
+    expect(handle(pap('replacement', 'ok\uFFFD'))?.code).toBe(Code.AccessAccept);
+    expect(handle(pap('replacement', Buffer.from([0x6f, 0x6b, 0xff])))?.code).toBe(Code.AccessReject);
   });
 
   it('CHAP (RFC 2865 §2.2): accepted with the clear password; refused when only an NT hash is stored', () => {

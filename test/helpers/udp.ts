@@ -8,9 +8,9 @@ export function attr(type: number, value: Buffer | string): Buffer {
 }
 
 /** RFC 2865 §5.2 User-Password hiding, written out independently of src/. */
-export function hide(password: string, secret: string, authenticator: Buffer): Buffer {
+export function hide(password: string | Buffer, secret: string, authenticator: Buffer): Buffer {
   const p = Buffer.alloc(Math.max(16, Math.ceil(Buffer.byteLength(password) / 16) * 16));
-  p.write(password);
+  Buffer.from(password).copy(p);
   const out = Buffer.alloc(p.length);
   let prev = authenticator;
   for (let i = 0; i < p.length; i += 16) {

@@ -220,6 +220,7 @@ beforeAll(async () => {
     plan: 'home-10',
     status: 'active',
     staticIp: null,
+    hasPassword: true,
     password: Buffer.from(PASSWORD),
     ntHash: ntPasswordHash(PASSWORD),
   };

@@ -3,6 +3,7 @@
  * verifies it against what is stored (clear password and/or NT hash), and returns the method-specific reply
  * attributes (MS-CHAP2-Success, MPPE keys, MS-CHAP-Error). Knows nothing of subscribers or billing.
  */
+import { isUtf8 } from 'node:buffer';
 import { timingSafeEqual } from 'node:crypto';
 import { Attr } from '../codes.js';
 import { VENDOR_MICROSOFT } from '../dictionary.js';
@@ -16,7 +17,9 @@ import { hidePassword, unhidePassword } from './pap.js';
 export type AuthMethod = 'pap' | 'chap' | 'mschap1' | 'mschap2';
 
 export interface StoredCredentials {
-  /** Clear password bytes, when the store can produce them. */
+  /** Whether `password` can be produced (checked without producing it). */
+  hasPassword: boolean;
+  /** Clear password bytes, when the store can produce them; may be decrypted at each read (only CHAP reads it). */
   password: Buffer | undefined;
   /** MD4(UTF-16LE(password)). */
   ntHash: Buffer;
@@ -31,8 +34,8 @@ export type AuthResult =
  * the challenge (RFC 1994 §4.1, RFC 2865 §2.2), so it needs it; PAP compares either form; MS-CHAPv2 and v1 use the
  * NT hash (RFC 2759 §8.3, the same in RFC 2433), which is always stored or derived from the password.
  */
-export function unusableCredential(method: AuthMethod, stored: Pick<StoredCredentials, 'password'>): string | undefined {
-  return method === 'chap' && !stored.password ? 'CHAP needs the clear password; only an NT hash is stored' : undefined;
+export function unusableCredential(method: AuthMethod, stored: Pick<StoredCredentials, 'hasPassword'>): string | undefined {
+  return method === 'chap' && !stored.hasPassword ? 'CHAP needs the clear password; only an NT hash is stored' : undefined;
 }
 
 /**
@@ -86,9 +89,11 @@ export function authenticate(
       const hidden = rawAttribute(request, Attr.UserPassword)!;
       const given = unhidePassword(hidden, secret, request.authenticator);
       if (!given) return { ok: false, method, reason: 'malformed User-Password', attributes: [] };
-      const ok = stored.password
-        ? equalSecret(given, stored.password)
-        : equalSecret(ntPasswordHash(given.toString('utf8')), stored.ntHash);
+      // The NT hash decides (MD4 of UTF-16LE, RFC 2759 §8.3): for valid UTF-8 it is equal exactly when the passwords
+      // are, and it needs no decryption. Bytes that are not UTF-8 would decode lossily, so they meet the clear password.
+      const ok = isUtf8(given) || !stored.hasPassword
+        ? equalSecret(ntPasswordHash(given.toString('utf8')), stored.ntHash)
+        : equalSecret(given, stored.password!);
       return ok ? { ok, method, attributes: [] } : { ok, method, reason: 'wrong password', attributes: [] };
     }
     case 'chap': {
