@@ -10,7 +10,7 @@ import { RateLimitedLog } from '../log-limit.js';
 import { ntPasswordHash } from '../radius/auth/mschap.js';
 import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
 import { databaseNow } from '../db/rows.js';
-import { allSubscribers, subscriberById, subscribersUpdatedSince } from './table.js';
+import { subscriberById, subscribersPage, subscribersUpdatedSince } from './table.js';
 import type { PasswordVault } from './vault.js';
 
 /** What authentication needs of a subscriber, ready to use. */
@@ -38,6 +38,8 @@ export interface DirectoryOptions {
   log: Logger;
   /** Safety-net poll interval, ms (default 5000). */
   pollIntervalMs?: number;
+  /** Rows per query while loading (default 10,000). */
+  loadPageSize?: number;
 }
 
 /**
@@ -45,6 +47,8 @@ export interface DirectoryOptions {
  * were still open at the last poll.
  */
 const POLL_LOOKBACK_MS = 60_000;
+/** Rows per query while loading: the load's transient memory is a page, not the whole table. */
+const LOAD_PAGE = 10_000;
 
 export class SubscriberDirectory {
   /** Workspace → username → entry: a lookup builds no key string. */
@@ -85,7 +89,13 @@ export class SubscriberDirectory {
     });
     // Clock first, rows second: a write that commits between the two is read now or by the next poll.
     this.lastPoll = await databaseNow(this.options.database.db);
-    for (const row of await allSubscribers(this.options.database.db)) this.apply(row);
+    const pageSize = this.options.loadPageSize ?? LOAD_PAGE;
+    for (let after = 0; ;) {
+      const page = await subscribersPage(this.options.database.db, after, pageSize);
+      for (const row of page) this.apply(row);
+      if (page.length < pageSize) break;
+      after = page[page.length - 1]!.id;
+    }
     this.options.log.info({ subscribers: this.size }, 'subscriber directory loaded');
     this.timer = setInterval(() => void this.serial(() => this.poll()), this.options.pollIntervalMs ?? 5000);
     this.timer.unref();

@@ -7,7 +7,7 @@
  *
  * Functions take an `Executor` (the database or a transaction) so that callers decide the transaction.
  */
-import { and, asc, count, eq, gte, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, count, eq, gt, gte, ilike, inArray, isNotNull, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { databaseNow, rowsOf, type Executor, type Tx } from '../db/rows.js';
 import { subscribers, type NewSubscriberRow, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 
@@ -58,6 +58,18 @@ export async function usernamesByIds(executor: Executor, ids: readonly number[])
     const rows = await executor.select({ id: subscribers.id, username: subscribers.username }).from(subscribers)
       .where(inArray(subscribers.id, unique.slice(i, i + CHUNK)));
     for (const row of rows) out.set(row.id, row.username);
+  }
+  return out;
+}
+
+/** Where the router-local ones among these ids keep their entry (auth = 'local'; deleted ones included). */
+export async function localEntriesByIds(executor: Executor, ids: readonly number[]): Promise<Array<Pick<SubscriberRow, 'id' | 'username' | 'localNas' | 'localName' | 'localService'>>> {
+  const out: Array<Pick<SubscriberRow, 'id' | 'username' | 'localNas' | 'localName' | 'localService'>> = [];
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    out.push(...await executor
+      .select({ id: subscribers.id, username: subscribers.username, localNas: subscribers.localNas, localName: subscribers.localName, localService: subscribers.localService })
+      .from(subscribers)
+      .where(and(inArray(subscribers.id, ids.slice(i, i + CHUNK)), eq(subscribers.auth, 'local'))));
   }
   return out;
 }
@@ -140,9 +152,22 @@ export async function billableSubscribers(executor: Executor): Promise<Subscribe
   ));
 }
 
-/** Every live subscriber (the directory's load at start). */
-export async function allSubscribers(executor: Executor): Promise<SubscriberRow[]> {
-  return executor.select().from(subscribers).where(notDeleted);
+/**
+ * Live subscribers (the directory's load at start) in id order, `limit` at a time after `afterId` (keyset pages): the directory loads a million rows
+ * without holding them all at once.
+ */
+export async function subscribersPage(executor: Executor, afterId: number, limit: number): Promise<SubscriberRow[]> {
+  return executor.select().from(subscribers).where(and(notDeleted, gt(subscribers.id, afterId))).orderBy(asc(subscribers.id)).limit(limit);
+}
+
+/**
+ * Router-local subscribers of one NAS (auth local, local_nas = nasName), live ones first, then by id; deleted ones
+ * too (reconcile: a deleted subscriber's entry must stay disabled, and must not look like an unknown entry).
+ */
+export async function localSubscribersOfNas(executor: Executor, nasName: string): Promise<SubscriberRow[]> {
+  return executor.select().from(subscribers)
+    .where(and(eq(subscribers.auth, 'local'), eq(subscribers.localNas, nasName)))
+    .orderBy(sql`${subscribers.deletedAt} is not null`, asc(subscribers.id));
 }
 
 /**

@@ -30,7 +30,7 @@ beforeAll(async () => {
   records = new SubscriberRecords(database, vault, ANY_CATALOG);
   for (let i = 0; i < 50; i++) await records.add(newSubscriber({ username: `u${i}`, password: `pw-${i}` }));
   await records.add(newSubscriber({ username: 'hashed', ntHash: ntPasswordHash('only-the-hash').toString('hex') }));
-  directory = new SubscriberDirectory({ database, vault, log: silent, pollIntervalMs: 60_000 });
+  directory = new SubscriberDirectory({ database, vault, log: silent, pollIntervalMs: 60_000, loadPageSize: 7 });
   await directory.start();
 });
 
@@ -50,9 +50,9 @@ function expectHolds(passwords: Map<string, string>): void {
 }
 
 describe('SubscriberDirectory', () => {
-  const passwords = new Map(Array.from({ length: 50 }, (_, i) => [`u${i}`, `pw-${i}`] as const));
+  const passwords = new Map<string, string>(Array.from({ length: 50 }, (_, i) => [`u${i}`, `pw-${i}`]));
 
-  it('loads every subscriber with its NT hash and its password (decrypted when read)', () => {
+  it('loads every subscriber, page by page, with its NT hash and its password (decrypted when read)', () => {
     expect(directory.size).toBe(51);
     expectHolds(passwords);
     const hashed = directory.find('default', 'hashed')!;
