@@ -13,6 +13,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import postgres from 'postgres';
 import { accountingRequest } from './accounting.js';
+import { radiusdCommon } from './freeradius.js';
 import { BENCH_SECRET, cpuTime, freeUdpPorts, scratchDatabase, statusKb, type BenchServer } from './server-process.js';
 
 const SQL_DIR = '/etc/freeradius/3.0/mods-config/sql/main/postgresql';
@@ -65,40 +66,7 @@ export function radiusdConf(dir: string, port: number, database: URL): string {
     .replace(/^\s*#?\s*password = .*$/m, `\tpassword = "${decodeURIComponent(database.password)}"`)
     .replace(/^\s*radius_db = .*$/m, `\tradius_db = "${database.pathname.slice(1)}"`);
   writeFileSync(path.join(dir, 'sql.conf'), sqlModule);
-  return `prefix = /usr
-localstatedir = ${dir}
-logdir = ${dir}
-raddbdir = ${dir}
-run_dir = ${dir}
-libdir = /usr/lib/freeradius
-modconfdir = /etc/freeradius/3.0/mods-config
-pidfile = ${dir}/radiusd.pid
-max_request_time = 30
-cleanup_delay = 5
-max_requests = 65536
-hostname_lookups = no
-log {
-  destination = stdout
-  auth = no
-}
-security {
-  allow_core_dumps = no
-  max_attributes = 200
-  reject_delay = 0
-  status_server = yes
-}
-thread pool {
-  start_servers = 5
-  max_servers = 32
-  min_spare_servers = 3
-  max_spare_servers = 10
-  max_requests_per_server = 0
-}
-client bench {
-  ipaddr = 127.0.0.1
-  secret = ${BENCH_SECRET}
-  require_message_authenticator = no
-}
+  return `${radiusdCommon(dir)}modconfdir = /etc/freeradius/3.0/mods-config
 modules {
   # %{tolower:…} (the queries pick their section with it) and %{md5:…} (acct_unique)
   expr {

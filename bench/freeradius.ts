@@ -52,7 +52,8 @@ export function writeUsersFile(dir: string, subscribers: number): string {
   return file;
 }
 
-function radiusdConf(dir: string, usersFile: string, port: number): string {
+/** What every benchmark FreeRADIUS shares: paths in its scratch directory, limits, the log, the bench client. */
+export function radiusdCommon(dir: string): string {
   return `prefix = /usr
 localstatedir = ${dir}
 logdir = ${dir}
@@ -86,7 +87,11 @@ client bench {
   secret = ${BENCH_SECRET}
   require_message_authenticator = no
 }
-modules {
+`;
+}
+
+function radiusdConf(dir: string, usersFile: string, port: number): string {
+  return `${radiusdCommon(dir)}modules {
   pap {
   }
   mschap {

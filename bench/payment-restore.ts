@@ -13,13 +13,12 @@
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { openDatabase } from '../src/db/client.js';
 import { AckingRouter, addRouterNases, routerSecret, seed } from './enforce.js';
-import { scratchDatabase, startServer, type BenchData, type BenchServer } from './server-process.js';
+import { freeTcpPort, scratchDatabase, startServer, type BenchData, type BenchServer } from './server-process.js';
 
 export interface PaymentRestoreBenchOptions {
   /** Expired subscribers with a live session, per phase (paced, burst). */
@@ -62,13 +61,6 @@ const HOOK_KEY = randomBytes(32).toString('hex');
 
 const sessionIdOf = (i: number) => `e${i.toString(16).padStart(8, '0')}`;
 
-async function freeTcpPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Adds `payment_hooks.generic` with a key file to the default workspace of the copied workspaces.yaml. */
 function addHookKey(configDir: string): void {

@@ -239,7 +239,8 @@ export async function freeUdpPorts(n: number): Promise<number[]> {
   return ports;
 }
 
-async function freeTcpPort(): Promise<number> {
+/** A TCP port free on 127.0.0.1 right now. */
+export async function freeTcpPort(): Promise<number> {
   const server = net.createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;

@@ -42,7 +42,6 @@
  *               p50/p99 latency outside the cut (and during it) are reported
  */
 import { appendFileSync, closeSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'drizzle-orm';
@@ -50,7 +49,7 @@ import { openDatabase, type DatabaseHandle } from '../src/db/client.js';
 import { rowsOf } from '../src/db/rows.js';
 import { generateToken } from '../src/web/admin/auth.js';
 import { prng } from './requests.js';
-import { prepareData, startServer, type BenchServer } from './server-process.js';
+import { freeTcpPort, prepareData, startServer, type BenchServer } from './server-process.js';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy.js';
 import { BadNas } from './soak-bad-nas.js';
 import { ACCT_RETRY, GoodNas, Pacer, PHASES, Traffic, type Counts, type Phase, type Slot } from './soak-traffic.js';
@@ -240,16 +239,6 @@ class Enforcer {
   }
 }
 
-function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Nearest-rank quantile (0 < q < 1); NaN for no values. */
 function quantile(values: readonly number[], q: number): number {
