@@ -5,6 +5,7 @@
 import client from 'prom-client';
 import type { DropReason, HandlerResult, RadiusObserver } from './radius/server.js';
 import { CODE_NAMES } from './radius/codes.js';
+import type { RadsecObserver } from './radius/radsec.js';
 
 /** Reject reasons folded into a bounded set of label values. */
 export function rejectReasonLabel(reason: unknown): string {
@@ -185,6 +186,36 @@ export class Metrics {
         }
       },
     });
+  }
+
+  readonly radsecConnections = new client.Counter({
+    name: 'radgate_radsec_connections_total',
+    help: 'RadSec (RADIUS over TLS) connections accepted, by NAS',
+    labelNames: ['nas'] as const,
+    registers: [this.registry],
+  });
+
+  readonly radsecRefused = new client.Counter({
+    name: 'radgate_radsec_refused_total',
+    help: 'RadSec connections refused, by reason (handshake-failed, no-certificate, untrusted-certificate, unknown-certificate, connection-limit)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly radsecClosed = new client.Counter({
+    name: 'radgate_radsec_closed_total',
+    help: 'RadSec connections closed, by NAS and reason (peer-closed, bad-framing, idle-timeout, socket-error, server-stopping)',
+    labelNames: ['nas', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  /** Connection counters of the RadSec listener (docs/radsec.md); its requests count through `radiusObserver`. */
+  radsecObserver(): RadsecObserver {
+    return {
+      accepted: (nas) => this.radsecConnections.inc({ nas }),
+      refused: (reason) => this.radsecRefused.inc({ reason }),
+      closed: (nas, reason) => this.radsecClosed.inc({ nas, reason }),
+    };
   }
 
   radiusObserver(): RadiusObserver {

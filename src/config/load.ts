@@ -11,6 +11,7 @@ import { ConfigError, describeType, formatProblem, suggest, type ConfigPath, typ
 import { field, ipAddress, port, validate, Invalid } from './fields.js';
 import { deepFreeze, FrozenMap } from './freeze.js';
 import { resolveNas } from './nas.js';
+import { checkRadsecNas, radsecPortOverride, resolveRadsec } from './radsec.js';
 import { readYamlFile } from './read-yaml.js';
 import { ADMIN_FILE, adminTokenSchema, checkDistinctHashes, readOptionalYaml } from './billing.js';
 import { resolveLinkKeys } from './link-keys.js';
@@ -73,6 +74,9 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   checkRouterProfileNas(plans?.raw, nasList?.raw, problems);
   const server = applyEnv(parsedServer, configDir, env, problems);
   const linkKeys = serverRaw === undefined ? undefined : await resolveLinkKeys(configDir, serverRaw, env, problems);
+  const radsecPort = radsecPortOverride(env, problems);
+  const radsec = parsedServer === undefined ? undefined : await resolveRadsec(configDir, parsedServer.radsec, radsecPort, problems);
+  checkRadsecNas(nasList?.raw, parsedServer === undefined || parsedServer.radsec !== undefined, problems);
   if (server !== undefined && server.captivePort !== 0 && server.captivePort === server.httpPort) {
     const viaEnv = env.RADGATE_CAPTIVE_PORT !== undefined && env.RADGATE_CAPTIVE_PORT !== '';
     problems.push(viaEnv
@@ -88,7 +92,7 @@ export async function loadConfig(dir: string, env: NodeJS.ProcessEnv = process.e
   const planList = plans.parsed.filter((p) => p !== undefined);
   return deepFreeze<Config>({
     configDir,
-    server: { ...server, linkKeys },
+    server: { ...server, linkKeys, radsec },
     nas,
     workspaces: workspaceList,
     plans: planList,
@@ -186,7 +190,7 @@ const envPort = field((input: unknown) => {
  * Applies RADGATE_* overrides and resolves paths; validates env values even when server.yaml is broken.
  * Also checks that the auth and accounting ports differ, naming whichever setting was given last.
  */
-function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: NodeJS.ProcessEnv, problems: Problem[]): Omit<ServerConfig, 'linkKeys'> | undefined {
+function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: NodeJS.ProcessEnv, problems: Problem[]): Omit<ServerConfig, 'linkKeys' | 'radsec'> | undefined {
   const overrides: { bind?: string } & Partial<Record<Exclude<(typeof ENV_OVERRIDES)[keyof typeof ENV_OVERRIDES], 'bind'>, number>> = {};
   const source: Record<'authPort' | 'acctPort', { file: string; where: ConfigPath; label: string }> = {
     authPort: { file: FILES.server, where: ['server', 'auth_port'], label: 'auth_port' },
@@ -206,7 +210,7 @@ function applyEnv(parsed: ParsedServer | undefined, configDir: string, env: Node
     if (key === 'authPort' || key === 'acctPort') source[key] = { file: ENV, where: [name], label: name };
   }
   if (parsed === undefined) return undefined;
-  const server: Omit<ServerConfig, 'linkKeys'> = {
+  const server: Omit<ServerConfig, 'linkKeys' | 'radsec'> = {
     ...parsed,
     ...overrides,
     passwordKeyFile: parsed.passwordKeyFile === undefined ? undefined : path.resolve(configDir, parsed.passwordKeyFile),

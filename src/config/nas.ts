@@ -9,6 +9,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { readCaFile } from './api-tls.js';
+import { nasRadsec, RADSEC_DEFAULTS } from './radsec.js';
 import type { Problem } from './errors.js';
 import { textProblem } from './outbound-text.js';
 import { formatIp, isLoopback, isSingleAddress, parseCidr, rangesOverlap, type IpRange } from '../ip.js';
@@ -75,8 +76,9 @@ export async function resolveNas(
         : `${text} overlaps ${other.text} of nas[${j}]${otherName}`);
     }
 
-    // The shared secret.
-    const secret = await resolveSecret(configDir, entry, range, add);
+    // The shared secret; a RadSec NAS without one uses RadSec's fixed `radsec` (RFC 6614 §2.3, config/radsec.ts).
+    const radsecOnly = isRecord(entry['radsec']) && entry['secret'] === undefined && entry['secret_file'] === undefined;
+    const secret = radsecOnly ? RADSEC_DEFAULTS.secret : await resolveSecret(configDir, entry, range, add);
 
     // The API: password, and host (defaults to the NAS address when that is a single address).
     const api = isRecord(entry['api']) ? entry['api'] : undefined;
@@ -109,6 +111,7 @@ export async function resolveNas(
       api: resolvedApi,
       router: parsed.router,
       enforcement: parsed.enforcement,
+      ...(parsed.radsec === undefined ? {} : { radsec: nasRadsec(parsed.radsec, parsed.name, !radsecOnly) }),
     });
   }
   return resolved;

@@ -16,6 +16,7 @@ import { checkReplyAttribute } from './reply-attributes.js';
 import { BILLING_DEFAULTS, billingCycle, billingPolicySchema, checkPrice, currencyCode, priceText } from './billing.js';
 import { nasRouterSchema, ROUTER_DEFAULTS } from './router.js';
 import { certificateFingerprint } from './api-tls.js';
+import { nasRadsecSchema, serverRadsecSchema } from './radsec.js';
 import { DEFAULT_NAS_ENFORCEMENT, DEFAULT_SERVER_ENFORCEMENT, ENFORCEMENT_DEFAULTS, nasEnforcementSchema, serverEnforcementSchema } from './enforcement.js';
 import { linkKeySchema } from './link-keys.js';
 import { RETENTION_DEFAULTS, retentionSchema } from './retention.js';
@@ -99,6 +100,8 @@ export const serverSchema = z
     link_keys: z.array(linkKeySchema).default([]),
     enforcement: serverEnforcementSchema.default(DEFAULT_SERVER_ENFORCEMENT),
     retention: retentionSchema.default(RETENTION_DEFAULTS),
+    // RadSec listener (config/radsec.ts); its files are read by load.ts.
+    radsec: serverRadsecSchema.optional(),
   })
   .transform((s) => ({
     bind: s.bind,
@@ -120,6 +123,8 @@ export const serverSchema = z
     reminderRateLimit: s.reminder_rate_limit,
     enforcement: s.enforcement,
     retention: s.retention,
+    /** As written; load.ts replaces it with the files' contents. */
+    radsec: s.radsec,
   }));
 
 // ---- reply_attributes ---------------------------------------------------------------------------------------
@@ -320,6 +325,8 @@ export const nasSchema = z
     api: nasApiSchema.optional(),
     router: nasRouterSchema.optional(),
     enforcement: nasEnforcementSchema.default(DEFAULT_NAS_ENFORCEMENT),
+    // RADIUS over TLS (config/radsec.ts): with it, secret / secret_file may be left out (nas.ts).
+    radsec: nasRadsecSchema.optional(),
   })
   .transform((n) => ({
     name: n.name,
@@ -334,6 +341,7 @@ export const nasSchema = z
     api: n.api,
     router: n.router,
     enforcement: n.enforcement,
+    radsec: n.radsec,
   }));
 
 export type ParsedServer = z.output<typeof serverSchema>;

@@ -70,6 +70,43 @@ export interface ServerConfig {
   readonly enforcement: ServerEnforcementConfig;
   /** `retention:` — how long history is kept, and how often older rows are pruned (config/retention.ts). */
   readonly retention: RetentionConfig;
+  /** `radsec:` — the RADIUS-over-TLS listener (config/radsec.ts, docs/radsec.md); undefined = off (the default). */
+  readonly radsec?: ServerRadsecConfig | undefined;
+}
+
+/** server.yaml `server.radsec`: RADIUS over TLS (RFC 6614), authentication and accounting on one TCP port. */
+export interface ServerRadsecConfig {
+  /** TCP port. Default 2083 (RFC 6614 §2.1); 0 = any free port (tests). Env `RADGATE_RADSEC_PORT`. Binds to `bind`. */
+  readonly port: number;
+  /** PEM text of `cert_file`: radgate's server certificate (intermediates after it). */
+  readonly cert: string;
+  /** PEM text of `key_file`: its private key. Secret: never log. */
+  readonly key: string;
+  /** PEM text of `ca_file`: the CA(s) that sign NAS client certificates; nothing else is trusted. */
+  readonly ca: string;
+  /** A connection without traffic this long is closed, seconds. Default 120, from 1 to 3600. */
+  readonly idleTimeoutSeconds: number;
+  /** Open connections allowed per NAS. Default 4, 1 to 64. */
+  readonly maxConnectionsPerNas: number;
+  /** Requests of one connection handled at once (more wait in TCP). Default 64, 1 to 256. */
+  readonly maxInFlight: number;
+}
+
+/** Where CoA / Disconnect requests to a RadSec NAS go: UDP to its CoA port, or over its RadSec connection. */
+export type RadsecCoaPath = 'udp' | 'connection';
+
+/** nas.yaml `nas[].radsec`: the NAS talks RadSec; its certificate names it. */
+export interface NasRadsecConfig {
+  /** SHA-256 pin of the NAS certificate, `AB:CD:…`; undefined = not pinned. */
+  readonly fingerprint: string | undefined;
+  /** A CN or subjectAltName DNS/IP the certificate must carry; undefined = not checked. At least one of the two. */
+  readonly subject: string | undefined;
+  /** Default `udp` (RouterOS's `/radius incoming`); `connection` = over the RadSec connection (docs/radsec.md). */
+  readonly coa: RadsecCoaPath;
+  /** The certificate's name on the router (`/radius certificate=`). Default `<nas name>.crt_0`. */
+  readonly certificate: string;
+  /** The NAS also has its own shared secret (`secret`/`secret_file`) and may send plain RADIUS over UDP. */
+  readonly udp: boolean;
 }
 
 /**
@@ -152,6 +189,8 @@ export interface NasConfig {
   readonly router: NasRouterConfig | undefined;
   /** How subscriber changes reach this router's live sessions (config/enforcement.ts). */
   readonly enforcement: NasEnforcementConfig;
+  /** RADIUS over TLS (config/radsec.ts); undefined = plain RADIUS only. With it and no secret, `secret` is `radsec`. */
+  readonly radsec?: NasRadsecConfig | undefined;
 }
 
 /** A rung of the enforcement ladder: CoA-Request, Disconnect-Request, RouterOS API kick. */

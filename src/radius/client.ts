@@ -142,6 +142,27 @@ export interface RadiusClientOptions {
   log?: Logger;
 }
 
+/**
+ * What a verified CoA/Disconnect reply says: its attributes by name, the first Error-Cause (RFC 5176 §3.5) and the
+ * Reply-Message text. Values the codec cannot read do not change the verdict: the reply is authentic.
+ */
+export function decodeCoaReply(packet: Buffer): { attributes: Record<string, unknown>; errorCause: number | undefined; replyMessage: string | undefined } {
+  let attributes: Record<string, unknown> = {};
+  let errorCause: number | undefined;
+  let replyMessage: string | undefined;
+  try {
+    const decoded = radiusCodec().decode({ packet, no_secret: true });
+    attributes = decoded.attributes;
+    for (const [type, value] of decoded.raw_attributes) {
+      if (type === Attr.ErrorCause && value.length === 4) errorCause ??= value.readUInt32BE(0);
+      if (type === Attr.ReplyMessage) replyMessage = (replyMessage ?? '') + value.toString('utf8');
+    }
+  } catch {
+    // keep what was read
+  }
+  return { attributes, errorCause, replyMessage };
+}
+
 export class RadiusClient {
   private readonly sockets: Partial<Record<'udp4' | 'udp6', Promise<Socket>>> = {};
   private readonly spaces = new Map<string, IdentifierSpace>();
@@ -258,19 +279,7 @@ export class RadiusClient {
     }
     clearTimeout(flight.timer);
     this.inFlight.delete(key);
-    let attributes: Record<string, unknown> = {};
-    let errorCause: number | undefined;
-    let replyMessage: string | undefined;
-    try {
-      const decoded = radiusCodec().decode({ packet: frame.packet, no_secret: true });
-      attributes = decoded.attributes;
-      for (const [type, value] of decoded.raw_attributes) {
-        if (type === Attr.ErrorCause && value.length === 4) errorCause ??= value.readUInt32BE(0);
-        if (type === Attr.ReplyMessage) replyMessage = (replyMessage ?? '') + value.toString('utf8');
-      }
-    } catch {
-      // Values the codec cannot read do not change the verdict: the reply is authentic.
-    }
+    const { attributes, errorCause, replyMessage } = decodeCoaReply(frame.packet);
     const answered: Answered = {
       tries: flight.tries,
       elapsedMs: Date.now() - flight.started,

@@ -437,13 +437,7 @@ export class RadiusServer<T> {
       return;
     }
     const latencyMs = performance.now() - context.receivedAt;
-    // Checked first: when the line is not written, the per-request object is never built.
-    const level = result.routine ? 'debug' : 'info';
-    if (this.options.log.isLevelEnabled(level)) {
-      this.options.log[level]({ nas: client.name, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
-    } else if (result.routine) {
-      this.summary.count(client.name, String(result.log['outcome'] ?? 'answered'));
-    }
+    this.summary.answered(client.name, result, latencyMs);
     this.options.observer?.replied(client.name, frame.code, result, latencyMs / 1000);
     if (result.delayMs && result.delayMs > 0) {
       const timer = setTimeout(() => {

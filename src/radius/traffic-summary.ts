@@ -28,6 +28,19 @@ export class TrafficSummary {
     this.flush();
   }
 
+  /**
+   * The request line of one answer: written when its level is on (`debug` for a routine answer, else `info`),
+   * otherwise a routine answer is counted for the summary. The line's object is built only when it is written.
+   */
+  answered(nas: string, result: { log: Record<string, unknown>; routine?: boolean }, latencyMs: number, fields?: Record<string, unknown>): void {
+    const level = result.routine ? 'debug' : 'info';
+    if (this.log.isLevelEnabled(level)) {
+      this.log[level]({ nas, ...fields, ...result.log, latencyMs: Math.round(latencyMs * 1000) / 1000 }, 'request');
+    } else if (result.routine) {
+      this.count(nas, String(result.log['outcome'] ?? 'answered'));
+    }
+  }
+
   count(nas: string, outcome: string): void {
     let byOutcome = this.counts.get(nas);
     if (!byOutcome) this.counts.set(nas, (byOutcome = new Map()));

@@ -110,6 +110,26 @@ export interface RouterInput {
   readonly allowedHosts: readonly string[];
   /** Where port-80 traffic of unpaid subscribers goes: radgate's captive listener as the router reaches it. */
   readonly redirect: { readonly ip: string; readonly port: number; readonly origin: string };
+  /**
+   * RadSec (docs/radsec.md): radgate's TLS port and the name of the NAS certificate on the router. Undefined =
+   * plain RADIUS over UDP.
+   */
+  readonly radsec?: { readonly port: number; readonly certificate: string; readonly coa: 'udp' | 'connection' } | undefined;
+}
+
+/** RFC 6614 §2.3: the shared secret of RADIUS over TLS. */
+const RADSEC_SECRET = 'radsec';
+
+/** What to do on the router before the script: RadSec needs the CA and the NAS's certificate and key imported. */
+function radsecSteps(nas: string, certificate: string): string[] {
+  return [
+    `Before running it, upload ca.crt, ${nas}.crt and ${nas}.key (radgate pki init / pki issue ${nas}) and import them:`,
+    '  /certificate import file-name=ca.crt passphrase=""',
+    `  /certificate import file-name=${nas}.crt passphrase=""`,
+    `  /certificate import file-name=${nas}.key passphrase=""`,
+    `Then /certificate print: the NAS certificate (with its key, flag K) must be named ${certificate}`,
+    '(nas.yaml radsec.certificate); ca.crt lets the router verify radgate\'s server certificate.',
+  ];
 }
 
 const prop = (name: string, value: string, extra: Omit<DesiredProperty, 'name' | 'value'> = {}): DesiredProperty => ({ name, value, ...extra });
@@ -125,7 +145,9 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
   const exactHosts = hosts.filter((h) => !h.startsWith('*.'));
   const tlsPatterns = hosts.flatMap((h) => (h.startsWith('*.') ? [h] : [h, `*.${h}`]));
 
-  // RADIUS client (docs/routeros.md §4): radgate as the router's RADIUS server for the configured services.
+  // RADIUS client (docs/routeros.md §4): radgate as the router's RADIUS server for the configured services; over
+  // RadSec (docs/radsec.md) one TLS port for both, the NAS certificate, and the fixed secret.
+  const radsec = input.radsec;
   objects.push({
     path: '/radius',
     key: `${TAG_PREFIX}radius`,
@@ -133,10 +155,11 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
     unique: 'address',
     properties: [
       prop('address', router.radgateAddress),
-      prop('secret', input.secret, { secret: true }),
+      ...(radsec === undefined ? [] : [prop('protocol', 'radsec'), prop('certificate', radsec.certificate)]),
+      prop('secret', radsec === undefined ? input.secret : RADSEC_SECRET, { secret: true }),
       prop('service', router.services.join(','), { compare: 'set' }),
-      prop('authentication-port', String(input.radgateAuthPort)),
-      prop('accounting-port', String(input.radgateAcctPort)),
+      prop('authentication-port', String(radsec?.port ?? input.radgateAuthPort)),
+      prop('accounting-port', String(radsec?.port ?? input.radgateAcctPort)),
       prop('timeout', duration(router.radiusTimeoutSeconds), { compare: 'duration' }),
       prop('src-address', router.srcAddress ?? '0.0.0.0', { absent: '0.0.0.0' }),
     ],
@@ -230,7 +253,10 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
 
   const header = [
     `radgate RouterOS configuration for NAS "${input.nasName}" (workspace "${input.workspaceId}")`,
-    `RADIUS server ${router.radgateAddress} (auth ${input.radgateAuthPort}, acct ${input.radgateAcctPort}) for ${router.services.join(', ')}; CoA/Disconnect on UDP ${input.coaPort}.`,
+    radsec === undefined
+      ? `RADIUS server ${router.radgateAddress} (auth ${input.radgateAuthPort}, acct ${input.radgateAcctPort}) for ${router.services.join(', ')}; CoA/Disconnect on UDP ${input.coaPort}.`
+      : `RadSec (RADIUS over TLS) server ${router.radgateAddress}, TCP ${radsec.port} for auth and acct, for ${router.services.join(', ')}; CoA/Disconnect ${radsec.coa === 'udp' ? `on UDP ${input.coaPort}` : 'over the RadSec connection'}.`,
+    ...(radsec === undefined ? [] : radsecSteps(input.nasName, radsec.certificate)),
     `Unpaid subscribers (address list ${unpaid}): HTTP redirected to ${input.redirect.ip}:${input.redirect.port} (${input.redirect.origin}).`,
     `Allowed while unpaid: DNS, ${hosts.length === 0 ? 'nothing else' : hosts.join(', ')}.`,
   ];

@@ -52,7 +52,17 @@ export async function routerInput(config: Config, nasName: string, resolve: Reso
     expiredProfile: workspace.expiredProfile,
     allowedHosts,
     redirect: { ip: target.ip, port: captivePort, origin: target.origin },
+    ...radsecInput(config, nas),
   };
+}
+
+/** RadSec (docs/radsec.md): the listener's real port and the certificate's name on the router. */
+function radsecInput(config: Config, nas: NasConfig): Pick<RouterInput, 'radsec'> {
+  if (nas.radsec === undefined) return {};
+  const listener = config.server.radsec;
+  if (listener === undefined) throw render(`NAS "${nas.name}" has radsec: but server.yaml has no server.radsec section`);
+  if (listener.port === 0) throw render(`NAS "${nas.name}": server.radsec.port is 0 (any free port); a router needs radgate's real port`);
+  return { radsec: { port: listener.port, certificate: nas.radsec.certificate, coa: nas.radsec.coa } };
 }
 
 /** The desired configuration of `nasName` from the config (resolving the reminder host with `resolve`). */

@@ -95,12 +95,12 @@ describe('duplicates (RFC 5080 §2.2.2)', () => {
   it('a retransmission gets the byte-identical reply and is processed once', async () => {
     const p = await peer();
     const { packet } = pap('bob', 'hello', { id: 42 })(Buffer.from('dddddddddddddddd'));
-    const before = t.logs.filter((l) => l.msg === 'request').length;
+    const before = t.radgate.radius.stats.replied;
     const first = await p.request(packet, port);
     const second = await p.request(packet, port);
     expect(first).toBeDefined();
     expect(second).toEqual(first);
-    expect(t.logs.filter((l) => l.msg === 'request').length).toBe(before + 1);
+    expect(t.radgate.radius.stats.replied).toBe(before + 1); // the retransmission was answered from the cache
     expect(t.radgate.radius.stats.duplicatesResent).toBeGreaterThanOrEqual(1);
   });
 
