@@ -20,4 +20,5 @@ ALTER TABLE "subscribers" ADD COLUMN "local_service" text;--> statement-breakpoi
 ALTER TABLE "sessions" ADD COLUMN "learned_from" text DEFAULT 'accounting' NOT NULL;--> statement-breakpoint
 CREATE UNIQUE INDEX "router_migrations_entry" ON "router_migrations" USING btree ("nas_name","service","entry_name");--> statement-breakpoint
 CREATE INDEX "router_migrations_subscriber" ON "router_migrations" USING btree ("subscriber_id");--> statement-breakpoint
-CREATE INDEX "subscribers_local_nas" ON "subscribers" USING btree ("local_nas") WHERE "subscribers"."auth" = 'local';
+CREATE INDEX "subscribers_local_nas" ON "subscribers" USING btree ("local_nas") WHERE "subscribers"."auth" = 'local';--> statement-breakpoint
+CREATE UNIQUE INDEX "subscribers_local_entry" ON "subscribers" USING btree ("local_nas","local_service",coalesce("local_name", "username")) WHERE "subscribers"."auth" = 'local' and "subscribers"."deleted_at" is null;

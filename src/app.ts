@@ -18,6 +18,9 @@ import { RateLimitedLog } from './log-limit.js';
 import { ClientRegistry, type ClientDefinition } from './radius/clients.js';
 import { makeSecret } from './radius/encode.js';
 import { RadiusServer } from './radius/server.js';
+import { RadsecServer } from './radius/radsec.js';
+import { RadsecPeerRegistry } from './radius/radsec-peers.js';
+import { RadsecCoaClient } from './radius/radsec-coa.js';
 import { SubscriberDirectory } from './subscribers/directory.js';
 import { PasswordVault } from './subscribers/vault.js';
 import { listen } from './web/http.js';
@@ -59,13 +62,36 @@ export function passwordKeyFile(config: Config, env: Environment): string {
 }
 
 export function clientDefinitions(config: Config): ClientDefinition<NasConfig>[] {
-  return config.nas.map((nas) => ({
+  // A RadSec-only NAS (no secret of its own) sends no plain RADIUS: it is not a UDP client.
+  return config.nas.filter((nas) => nas.radsec?.udp !== false).map((nas) => ({
     name: nas.name,
     address: nas.address,
     secret: makeSecret(nas.secret),
     requireMessageAuthenticator: nas.requireMessageAuthenticator,
     limitProxyState: nas.limitProxyState,
     data: nas,
+  }));
+}
+
+/**
+ * The NAS that speak RadSec, as certificate → client (docs/radsec.md). Each gets its own client with the secret
+ * `radsec` (RFC 6614 §2.3); `previous` keeps what `auto` mode learned across a reload.
+ */
+export function radsecPeers(config: Config, previous?: RadsecPeerRegistry<NasConfig>): RadsecPeerRegistry<NasConfig> {
+  return new RadsecPeerRegistry(config.nas.flatMap((nas) => {
+    if (nas.radsec === undefined) return [];
+    const before = previous?.byName(nas.name);
+    const learned = before && before.requireMessageAuthenticator === nas.requireMessageAuthenticator && before.limitProxyState === nas.limitProxyState ? before.learned : {};
+    const client = {
+      name: nas.name,
+      address: nas.address,
+      secret: makeSecret('radsec'),
+      requireMessageAuthenticator: nas.requireMessageAuthenticator,
+      limitProxyState: nas.limitProxyState,
+      data: nas,
+      learned,
+    };
+    return [{ fingerprint: nas.radsec.fingerprint, subject: nas.radsec.subject, client }];
   }));
 }
 
@@ -100,7 +126,9 @@ export interface Radgate {
   /** Enforcement workers (CoA → Disconnect → RouterOS API for each subscriber change). */
   readonly enforcement: EnforcementWorkers;
   readonly radius: RadiusServer<NasConfig>;
-  readonly ports: { auth: number; acct: number; http: number; metrics: number; captive: number };
+  /** The RadSec listener (server.radsec); undefined when RadSec is off. */
+  readonly radsec: RadsecServer<NasConfig> | undefined;
+  readonly ports: { auth: number; acct: number; http: number; metrics: number; captive: number; radsec?: number };
   /** Keys of reminder links (configured, or generated in the data dir). */
   readonly linkKeys: LinkKeyRing;
   /** Billing writes (payments, promises, overrides), each applied at once. */
@@ -163,7 +191,15 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
 
     // Enforcement workers: push each subscriber change to its live sessions. Stopped before sessions and the
     // database; claimed jobs are released for another instance or the next start.
-    const enforcement = new EnforcementWorkers({ database, config: () => config, log, onAttempt: metrics.enforcementAttempt });
+    // CoA/Disconnect: UDP, or over the NAS's RadSec connection when nas.yaml says radsec.coa: connection (docs/radsec.md).
+    let radsecListener: RadsecServer<NasConfig> | undefined;
+    const coaClient = new RadsecCoaClient({
+      bind: /^\d+\.\d+\.\d+\.\d+$/.test(config.server.bind) ? config.server.bind : undefined,
+      log,
+      overConnection: (name) => config.nas.find((n) => n.name === name)?.radsec?.coa === 'connection',
+      radsec: () => radsecListener,
+    });
+    const enforcement = new EnforcementWorkers({ database, config: () => config, log, onAttempt: metrics.enforcementAttempt, radius: coaClient });
     await enforcement.start();
     cleanup.push(() => enforcement.stop());
     metrics.gauge('radgate_enforcement_jobs', 'Enforcement jobs waiting, in progress and failed (all instances)', ['state'], async (set) => {
@@ -173,7 +209,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     });
 
     // Periodic router reconciliation (nas.yaml router.reconcile_interval), sharing enforcement's API connections.
-    const reconciler = new ReconcileSchedule({ config: () => config, database, routers: enforcement.routers, log });
+    const reconciler = new ReconcileSchedule({ config: () => config, database, routers: enforcement.routers, log, vault });
     reconciler.start();
     cleanup.push(() => reconciler.stop());
 
@@ -181,24 +217,46 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
     metrics.gauge('radgate_subscribers', 'Subscribers by status (in-memory directory)', ['status'], (set) => {
       for (const [status, count] of directory.countByStatus()) set({ status }, count);
     });
+    const radiusHandlers = createHandlers({
+      config: () => config,
+      directory,
+      openSessions: sessions.openSessions,
+      record: (r) => sessions.record(r),
+      onTextNormalised: metrics.accountingTextNormalisation,
+    });
     const radius = new RadiusServer<NasConfig>({
       bind: config.server.bind,
       authPort: config.server.authPort,
       acctPort: config.server.acctPort,
       clients: () => clients,
-      handlers: createHandlers({
-        config: () => config,
-        directory,
-        openSessions: sessions.openSessions,
-        record: (r) => sessions.record(r),
-        onTextNormalised: metrics.accountingTextNormalisation,
-      }),
+      handlers: radiusHandlers,
       duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
       log,
       observer: metrics.radiusObserver(),
     });
     const radiusPorts = await radius.start();
     cleanup.push(() => radius.stop());
+
+    // RadSec (server.radsec, docs/radsec.md): the same handlers over TLS, on one port for authentication and accounting.
+    let peers = radsecPeers(config);
+    const radsecSettings = config.server.radsec;
+    const radsec = radsecSettings === undefined ? undefined : new RadsecServer<NasConfig>({
+      bind: config.server.bind,
+      port: radsecSettings.port,
+      tls: { cert: radsecSettings.cert, key: radsecSettings.key, ca: radsecSettings.ca },
+      peers: () => peers,
+      handlers: radiusHandlers,
+      duplicateWindowMs: config.server.duplicateWindowSeconds * 1000,
+      idleTimeoutMs: radsecSettings.idleTimeoutSeconds * 1000,
+      maxConnectionsPerNas: radsecSettings.maxConnectionsPerNas,
+      maxInFlight: radsecSettings.maxInFlight,
+      log,
+      observer: metrics.radiusObserver(),
+      connections: metrics.radsecObserver(),
+    });
+    const radsecPort = radsec === undefined ? undefined : await radsec.start();
+    radsecListener = radsec;
+    if (radsec !== undefined) cleanup.push(() => radsec.stop());
 
     // Billing (src/billing): payments and operator actions change the status at once and refresh this instance's
     // directory before they return; the evaluator applies the thresholds at start (catching up after downtime) and
@@ -295,6 +353,9 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
         if (needRestart.length > 0) log.warn({ settings: needRestart }, 'these settings take effect at the next restart');
         // One assignment each: a request sees either the old or the new configuration, never a mix.
         clients = new ClientRegistry(clientDefinitions(next), clients);
+        // New RadSec connections are identified by the new list; open ones keep their NAS until they close.
+        peers = radsecPeers(next, peers);
+        if (JSON.stringify(next.server.radsec) !== JSON.stringify(config.server.radsec)) log.warn({ settings: ['radsec'] }, 'server.radsec takes effect at the next restart');
         config = next;
         log.level = next.server.logLevel;
         metrics.configReloads.inc({ result: 'applied' });
@@ -308,7 +369,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       }
     };
 
-    const ports = { ...radiusPorts, http: http.port, metrics: ops.port, captive: captive.port };
+    const ports = { ...radiusPorts, http: http.port, metrics: ops.port, captive: captive.port, ...(radsecPort === undefined ? {} : { radsec: radsecPort }) };
     log.info({ bind: config.server.bind, ...ports, nas: config.nas.length }, 'radgate listening');
     return {
       get config() {
@@ -321,6 +382,7 @@ export async function startRadgate(env: Environment, log: Logger, processEnv: No
       sessions,
       enforcement,
       radius,
+      radsec,
       ports,
       linkKeys,
       billing,

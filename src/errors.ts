@@ -33,7 +33,7 @@ const CATALOGUE = {
   INTERNAL: { status: 500, exitCode: 70, message: 'internal error' },
 
   SUBSCRIBER_NOT_FOUND: { status: 404, exitCode: 1, message: 'no such subscriber' },
-  SUBSCRIBER_EXISTS: { status: 409, exitCode: 1, message: 'a subscriber with that username or account number already exists' },
+  SUBSCRIBER_EXISTS: { status: 409, exitCode: 1, message: 'a subscriber with that username, account number or router entry already exists' },
   SUBSCRIBER_INVALID: { status: 400, exitCode: 1, message: 'the subscriber record is invalid' },
   IMPORT_INVALID: { status: 500, exitCode: 1, message: 'the import file has errors' },
   PLAN_UNKNOWN: { status: 400, exitCode: 1, message: 'the plan is not defined in plans.yaml' },

@@ -22,7 +22,9 @@ import { PRUNE_USAGE, pruneCommand } from './prune-commands.js';
 import { NOTIFICATIONS_USAGE, notificationsCommand } from './notify-commands.js';
 import { EXPLAIN_USAGE, explainCommand } from './explain-commands.js';
 import { DOCTOR_USAGE, doctorCommand } from './doctor/index.js';
+import { IMPORT_USAGE, importCommand } from './import-commands.js';
 import { terminalSafe } from './format.js';
+import { PKI_USAGE, pkiCommand } from './pki-commands.js';
 
 const USAGE = `radgate — RADIUS server with billing enforcement for MikroTik ISPs
 
@@ -50,10 +52,13 @@ usage: radgate <command> [options]
   reconcile NAS         compare the router's sessions and unpaid list with radgate (--fix: correct the drift)
   prune [--dry-run]     delete the history server.yaml retention no longer keeps (--dry-run: count it only)
   doctor [NAS] [--json] check config, database, keys, the running server, each router and CoA; name every fix
+  import router-secrets NAS  bring a router's local PPP/HotSpot entries in; move them to RADIUS (radgate import --help)
+  import freeradius     bring subscribers in from a FreeRADIUS (daloRADIUS) SQL database (radgate import --help)
+  pki init|issue|server RadSec certificates: a CA, a NAS client certificate, radgate's server certificate (radgate pki --help)
 
 environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in the data directory), RADGATE_CONFIG,
 RADGATE_DATA_DIR, RADGATE_PASSWORD_KEY, RADGATE_BIND, RADGATE_AUTH_PORT, RADGATE_ACCT_PORT, RADGATE_HTTP_PORT,
-RADGATE_CAPTIVE_PORT`;
+RADGATE_CAPTIVE_PORT, RADGATE_RADSEC_PORT`;
 
 async function start(): Promise<void> {
   const log = createLogger();
@@ -181,6 +186,13 @@ async function run(argv: string[]): Promise<number> {
     case 'reminder-link':
       if (asksForHelp(rest, true)) return usage(REMINDER_LINK_USAGE, rest);
       return withContext(async (ctx) => print(await reminderLinkCommand(ctx, rest)));
+    case 'import':
+      if (asksForHelp(rest, true)) return usage(IMPORT_USAGE, rest);
+      return withContext(async (ctx) => {
+        const output = await importCommand(ctx, rest);
+        out(output.text);
+        return output.exitCode;
+      });
     case 'doctor': {
       if (asksForHelp(rest, false)) return usage(DOCTOR_USAGE, rest);
       const log = createLogger({ level: 'warn', pretty: true, prettyFd: 2 });
@@ -190,6 +202,10 @@ async function run(argv: string[]): Promise<number> {
     }
     case 'billing-help':
       return usage(BILLING_USAGE, ['help']);
+    case 'pki':
+      if (asksForHelp(rest, false)) return usage(PKI_USAGE, rest);
+      print(await pkiCommand(rest));
+      return 0;
     case 'admin-token':
       if (asksForHelp(rest, false)) return usage(ADMIN_TOKEN_USAGE, rest);
       print(adminTokenCommand(rest));

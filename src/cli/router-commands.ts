@@ -6,9 +6,14 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import type { Config, NasApiConfig, NasConfig } from '../config/index.js';
-import { describeReconcile, reconcile } from '../enforce/reconcile.js';
+import { describeReconcile, driftLeft, reconcile } from '../enforce/reconcile.js';
 import { databaseReconcilePorts } from '../enforce/reconcile-db.js';
 import { RadgateError } from '../errors.js';
+import { passwordKeyFile } from '../app.js';
+import type { LocalService } from '../db/schema.js';
+import { subscriberFromRouterEntry } from '../imports/router-entry.js';
+import type { Row } from '../routeros/api.js';
+import { PasswordVault } from '../subscribers/vault.js';
 import { endpointOf, RouterOsClient } from '../routeros/api.js';
 import { applyConfiguration, describeReport } from '../routeros/apply.js';
 import { desiredFor, findNas } from '../routeros/input.js';
@@ -25,9 +30,12 @@ export const ROUTER_USAGE = `radgate router-script NAS [--out FILE]
 radgate router-apply NAS [--dry-run] [--quiet]
     apply the same configuration over the RouterOS API (nas.yaml api:): read the router, print the plan (add / set /
     remove / move per object), apply it. A second run says "no changes". --dry-run prints the plan only.
-radgate reconcile NAS [--fix] [--quiet]
-    compare the router's live sessions with radgate's open sessions, and its unpaid address list with the
-    subscribers who should be in it; print the drift; --fix corrects it. Exit status 0: no drift left; 1: drift.
+radgate reconcile NAS [--fix [--adopt]] [--quiet]
+    compare the router's live sessions with radgate's open sessions, its unpaid address list with the subscribers
+    who should be in it, and its /ppp secret and /ip hotspot user entries with radgate's router-local subscribers;
+    print the drift; --fix corrects it. Sessions of router-local subscribers are learned on every run. Entries no
+    subscriber matches (unknown-entry) are only reported; --fix --adopt imports them as router-local subscribers.
+    Exit status 0: no drift left (unknown entries do not count); 1: drift.
 On a terminal, router-apply and reconcile --fix show progress on stderr (operations or fixes done, rate, ETA);
 --quiet, or stderr not a terminal, shows none. The report printed at the end is the summary either way.`;
 
@@ -79,18 +87,36 @@ export async function routerApplyCommand(config: Config, argv: string[], resolve
 }
 
 export async function reconcileCommand(ctx: CliContext, argv: string[]): Promise<CommandOutput> {
-  const { values, positionals } = parseArgs({ args: argv, options: { fix: { type: 'boolean' }, quiet: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({ args: argv, options: { fix: { type: 'boolean' }, adopt: { type: 'boolean' }, quiet: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const adopt = values.adopt === true;
+  if (adopt && values.fix !== true) throw new RadgateError('USAGE', `--adopt imports unknown router entries, which is a fix: give --fix --adopt\n\n${ROUTER_USAGE}`);
   const config = await ctx.loadConfig();
   const nas = findNas(config, nasArgument(positionals, 'reconcile'));
   const api = apiOf(nas, 'reconcile');
   const client = new RouterOsClient(endpointOf(nas.name, api));
   try {
-    const ports = databaseReconcilePorts(config, nas, await ctx.db(), client);
+    // The password key is read only if an entry must be recreated; a run that needs none works without it.
+    let vault: PasswordVault | undefined;
+    const openVault = () => (vault ??= PasswordVault.open({ keyFile: passwordKeyFile(config, ctx.env), envKey: ctx.env.passwordKey, create: false, log: ctx.log }));
+    const adoptEntry = adopt ? adopter(ctx, config, nas) : undefined;
+    const ports = databaseReconcilePorts(config, nas, await ctx.db(), client, { vault: openVault, adopt: adoptEntry });
     const progress = new Progress({ label: `fixing drift on ${nas.name}`, verb: 'fixed', noun: 'drifts', one: 'drift', quiet: values.quiet === true });
-    const { result: report } = await progress.track((onProgress) => reconcile(nas.name, ports, { fix: values.fix === true, onProgress }), (r) => r.fixes?.length ?? 0);
-    const left = report.fixes === undefined ? report.drift.length : report.fixes.filter((f) => !f.ok).length;
-    return { text: describeReconcile(report, ports.addressList) + '\n', exitCode: left > 0 ? 1 : 0 };
+    const { result: report } = await progress.track((onProgress) => reconcile(nas.name, ports, { fix: values.fix === true, adopt, onProgress }), (r) => r.fixes?.length ?? 0);
+    return { text: describeReconcile(report, ports.addressList) + '\n', exitCode: driftLeft(report) > 0 ? 1 : 0 };
   } finally {
     await client.close();
   }
+}
+
+/**
+ * `--adopt`: an unknown entry becomes a router-local subscriber of this NAS, decided as `radgate import
+ * router-secrets --as local` decides (src/imports/router-entry.ts), written through the subscriber records.
+ */
+function adopter(ctx: CliContext, config: Config, nas: NasConfig) {
+  return async (entry: Row, service: LocalService): Promise<string> => {
+    const outcome = subscriberFromRouterEntry(entry, { nas, config, service, as: 'local' });
+    if ('skip' in outcome) throw new RadgateError('SUBSCRIBER_INVALID', `not adopted: ${outcome.skip}`);
+    const row = await (await ctx.subscribers()).add(outcome.subscriber);
+    return `adopted as router-local subscriber ${row.username} (account ${row.accountNumber}, ${outcome.how}, ${row.status})`;
+  };
 }

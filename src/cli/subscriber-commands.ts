@@ -1,6 +1,6 @@
-/** `radgate subscriber add|list|show|set-password|set-plan|set-status|set-ip|set-contact|delete|import`. */
+/** `radgate subscriber add|list|show|set-password|set-plan|set-status|set-ip|set-contact|set-auth|delete|import`. */
 import { parseArgs } from 'node:util';
-import { SUBSCRIBER_STATUSES, type SubscriberStatus } from '../db/schema.js';
+import { SUBSCRIBER_STATUSES, type LocalService, type SubscriberAuthSource, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import { BillingAccounts, databaseClock } from '../billing/accounts.js';
 import { importSubscribers } from '../subscribers/import.js';
@@ -14,6 +14,9 @@ import { Progress } from './progress.js';
 export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   add USER --plan P --account A (--password PW | --nt-hash H) [--static-ip IP] [--status S] [--workspace W]
       [--name NAME] [--email ADDRESS] [--phone NUMBER] [--opt-out]
+      [--auth local --local-nas NAS [--local-name N] [--local-service ppp|hotspot]]
+                                             --auth local: the router NAS checks its own /ppp secret (or /ip hotspot
+                                             user) entry; radgate switches it over the API (docs/mixed-fleet.md)
   list [--status S] [--plan P] [--limit N] [--offset N] [--json] [--workspace W]
   show USER [--json]
   set-password USER (--password PW | --nt-hash H)
@@ -22,9 +25,13 @@ export const SUBSCRIBER_USAGE = `radgate subscriber <command>
   set-ip USER (IP | none)
   set-contact USER [--name NAME] [--email ADDRESS] [--phone NUMBER] [--opt-out | --opt-in]
                                              who reminders go to (docs/notifications.md); "" or none clears a field
+  set-auth USER (radius | local) [--local-nas NAS] [--local-name N] [--local-service ppp|hotspot]
+                                             where the login is checked; options not given stay while the subscriber
+                                             stays local, --local-name "" means the username; queues an enforcement job
   delete USER
   import FILE.csv [--skip-bad] [--quiet]     columns: username,password|nt_hash,plan,account[,workspace,static_ip,status,
-                                               contact_name,email,phone,notify_opt_out]
+                                               contact_name,email,phone,notify_opt_out,auth,local_nas,local_name,
+                                               local_service]
                                              progress on a terminal (count, rate, ETA); --quiet or a script: summary only`;
 
 const OPTIONS = {
@@ -46,6 +53,10 @@ const OPTIONS = {
   phone: { type: 'string' },
   'opt-out': { type: 'boolean' },
   'opt-in': { type: 'boolean' },
+  auth: { type: 'string' },
+  'local-nas': { type: 'string' },
+  'local-name': { type: 'string' },
+  'local-service': { type: 'string' },
 } as const;
 
 /** `none` or "" clears a contact field; not given leaves it. */
@@ -60,6 +71,22 @@ function contactOptions(values: { name?: string | undefined; email?: string | un
     phone: contactText(values.phone),
     notifyOptOut: values['opt-out'] ? true : values['opt-in'] ? false : undefined,
   };
+}
+
+/** The local-auth options as given (validated by SubscriberRecords); `--local-name ""` clears the name. */
+function localAuthOptions(values: { 'local-nas'?: string | undefined; 'local-name'?: string | undefined; 'local-service'?: string | undefined }) {
+  return {
+    localNas: values['local-nas'],
+    localName: values['local-name'] === '' ? null : values['local-name'],
+    localService: values['local-service'] as LocalService | undefined,
+  };
+}
+
+/** `local: /ppp/secret alice on core-1`, `radius`. */
+function authText(row: Pick<SubscriberRow, 'auth' | 'username' | 'localNas' | 'localName' | 'localService'>): string {
+  if (row.auth !== 'local') return 'radius';
+  const menu = row.localService === 'hotspot' ? '/ip/hotspot/user' : '/ppp/secret';
+  return `local: ${menu} ${row.localName ?? row.username} on ${row.localNas}`;
 }
 
 function status(value: string): SubscriberStatus {
@@ -93,8 +120,11 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
         staticIp: values['static-ip'],
         status: values.status === undefined ? undefined : status(values.status),
         ...contactOptions(values),
+        auth: values.auth as SubscriberAuthSource | undefined,
+        ...localAuthOptions(values),
       });
-      return `added ${row.username} (id ${row.id}, workspace ${row.workspaceId}, plan ${row.plan}, ${row.status})`;
+      const auth = row.auth === 'local' ? `, ${authText(row)}` : '';
+      return `added ${row.username} (id ${row.id}, workspace ${row.workspaceId}, plan ${row.plan}, ${row.status}${auth})`;
     }
     case 'list': {
       const rows = await service.list({
@@ -127,6 +157,7 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
         ['phone', row.phone],
         ['reminders', row.notifyOptOut ? 'opted out (no e-mail or webhook)' : 'yes'],
         ['credential', row.credential === 'password' ? 'password (encrypted; PAP, CHAP, MS-CHAP)' : 'NT hash (PAP, MS-CHAP; CHAP refused)'],
+        ['auth', authText(row)],
         ['created', row.createdAt],
         ['updated', row.updatedAt],
       ]);
@@ -171,6 +202,12 @@ export async function subscriberCommand(ctx: CliContext, argv: string[]): Promis
       }
       const row = await service.setContact(workspace(), user(), contact);
       return `contact of ${row.username}: ${[row.contactName ?? '-', row.email ?? '-', row.phone ?? '-'].join(', ')}${row.notifyOptOut ? ' (opted out of reminders)' : ''}`;
+    }
+    case 'set-auth': {
+      const auth = need(positionals[1], 'radius or local', SUBSCRIBER_USAGE);
+      if (auth !== 'radius' && auth !== 'local') throw new RadgateError('USAGE', `set-auth: "${auth}" is not radius or local\n${SUBSCRIBER_USAGE}`);
+      const row = await service.setLocalAuth(workspace(), user(), { auth, ...localAuthOptions(values) }, 'radgate subscriber set-auth (command line)');
+      return `${row.username} auth: ${authText(row)} (enforcement job queued: it brings ${row.auth === 'local' ? 'the router entry' : 'the live sessions'} in line)`;
     }
     case 'delete': {
       const row = await service.get(workspace(), user());

@@ -88,6 +88,10 @@ export const subscribers = pgTable(
     uniqueIndex('subscribers_workspace_account').on(t.workspaceId, t.accountNumber).where(sql`${t.deletedAt} is null`),
     index('subscribers_updated_at').on(t.updatedAt),
     index('subscribers_local_nas').on(t.localNas).where(sql`${t.auth} = 'local'`),
+    // One live subscriber per router entry: two would make enforcement switch the same entry back and forth.
+    uniqueIndex('subscribers_local_entry')
+      .on(t.localNas, t.localService, sql`coalesce(${t.localName}, ${t.username})`)
+      .where(sql`${t.auth} = 'local' and ${t.deletedAt} is null`),
   ],
 );
 

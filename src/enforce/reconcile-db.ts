@@ -2,19 +2,34 @@
  * @module enforce/reconcile-db
  * `ReconcilePorts` for one NAS backed by radgate's database: open sessions of the NAS (src/sessions), subscriber
  * statuses of its workspace, who belongs on the unpaid list (src/profile/reply-profile.ts: whoever gets the expired
- * profile), and closing sessions the router no longer has.
+ * profile), closing sessions the router no longer has, the NAS's router-local subscribers with what their entries
+ * must look like (src/profile/local-entry.ts), the sessions learned of them, and their passwords (the vault).
  */
 
+import { desiredLocalEntry } from '../profile/local-entry.js';
 import { profileKind } from '../profile/reply-profile.js';
-import { ipInRange, parseCidr, parseIp, type Config, type NasConfig } from '../config/index.js';
+import { formatIp, ipInRange, parseCidr, parseIp, type Config, type NasConfig } from '../config/index.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { RadgateError } from '../errors.js';
 import type { RouterOsApi } from '../routeros/api.js';
 import { closeSessionAnnounced } from '../sessions/live-sessions.js';
-import { openSessionsOfNas } from '../sessions/store.js';
-import { statusesByUsername } from '../subscribers/table.js';
+import { attachSessions, closeLostSessions, openRouterSessions, openSessionsOfNas, touchRouterSessions, type SessionRow } from '../sessions/store.js';
+import { localSubscribersOfNas, statusesByUsername, subscriberById } from '../subscribers/table.js';
+import type { PasswordVault } from '../subscribers/vault.js';
+import { LEARN_INTERVAL_SECONDS, listedAddress, listedCallerId, listedSessionId, routerUptimeSeconds } from './local-sessions.js';
+import type { LocalSubscriber } from './reconcile-local.js';
 import { databaseSessions } from './session-source.js';
 import type { RadgateSession, ReconcilePorts } from './reconcile.js';
+
+export interface DatabasePortsOptions {
+  /** The password vault, opened when first needed (recreating a lost entry); absent: entries cannot be recreated. */
+  vault?: (() => PasswordVault) | undefined;
+  /** The `--adopt` import (the CLI passes it; the periodic run never adopts). */
+  adopt?: ReconcilePorts['adopt'];
+}
+
+/** How session writes of reconcile are announced to the instances' trackers. */
+const ANNOUNCE = { announceAs: 'reconcile' };
 
 /** The router address whose sessions to compare: the NAS address, or api.host within a range; undefined if unknown. */
 function routerAddress(nas: NasConfig): string | undefined {
@@ -24,20 +39,65 @@ function routerAddress(nas: NasConfig): string | undefined {
   return host !== undefined && parseIp(host) !== undefined && ipInRange(host, range) ? host : '';
 }
 
-export function databaseReconcilePorts(config: Config, nas: NasConfig, database: DatabaseHandle, api: RouterOsApi): ReconcilePorts {
+export function databaseReconcilePorts(config: Config, nas: NasConfig, database: DatabaseHandle, api: RouterOsApi, options: DatabasePortsOptions = {}): ReconcilePorts {
   const workspace = config.workspaceById.get(nas.workspace);
   if (workspace === undefined) throw new RadgateError('WORKSPACE_UNKNOWN', `NAS "${nas.name}": unknown workspace "${nas.workspace}"`);
   const { db } = database;
   const address = routerAddress(nas);
+  // The address accounting from this router comes from: a learned session has the identity an Accounting packet
+  // would give it, so accounting that starts later joins the row instead of opening another.
+  const sourceAddress = address ?? formatIp({ family: parseCidr(nas.address).family, value: parseCidr(nas.address).first });
   return {
     api,
     services: nas.router?.services ?? ['ppp'],
     addressList: workspace.expiredProfile.addressList,
+    adopt: options.adopt,
 
-    async openSessions(): Promise<readonly RadgateSession[] | undefined> {
+    async openSessions(usernames): Promise<readonly RadgateSession[] | undefined> {
       if (address === '') return undefined;
-      const rows = await openSessionsOfNas(db, nas.name, address);
-      return rows.map((r) => ({ id: r.id, subscriberId: r.subscriberId, username: r.username, acctSessionId: r.acctSessionId, framedIpAddress: r.framedIpAddress }));
+      const rows: SessionRow[] = [];
+      if (usernames === undefined) rows.push(...await openSessionsOfNas(db, nas.name, address));
+      else for (let i = 0; i < usernames.length; i += 1000) rows.push(...await openSessionsOfNas(db, nas.name, address, usernames.slice(i, i + 1000)));
+      return rows.map((r) => ({
+        id: r.id, subscriberId: r.subscriberId, username: r.username, acctSessionId: r.acctSessionId, framedIpAddress: r.framedIpAddress,
+        learnedFrom: r.learnedFrom,
+      }));
+    },
+
+    async localSubscribers(): Promise<LocalSubscriber[]> {
+      return (await localSubscribersOfNas(db, nas.name)).map((row) => ({
+        id: row.id,
+        username: row.username,
+        entryName: row.localName ?? row.username,
+        service: row.localService ?? 'ppp',
+        status: row.status,
+        deleted: row.deletedAt !== null,
+        want: desiredLocalEntry({
+          status: row.status, deleted: row.deletedAt !== null, plan: config.planByName.get(row.plan), planName: row.plan, workspace, nasName: nas.name,
+        }),
+        credential: row.passwordEnc ? 'password' : 'nt-hash',
+      }));
+    },
+
+    async applySessionPlan(plan) {
+      // One transaction: the announcements go out at its commit, and a failure leaves the table as it was.
+      await db.transaction(async (tx) => {
+        await openRouterSessions(tx, plan.learn.map(({ session: r, subscriber }) => ({
+          workspaceId: workspace.id, nasName: nas.name, nasAddress: sourceAddress, acctSessionId: listedSessionId(r), username: r.user,
+          subscriberId: subscriber.id, framedIpAddress: listedAddress(r), callingStationId: listedCallerId(r),
+          uptimeSeconds: routerUptimeSeconds(r.uptime), interimInterval: LEARN_INTERVAL_SECONDS,
+        })), ANNOUNCE);
+        await touchRouterSessions(tx, plan.touch);
+        if (plan.close.length > 0) await closeLostSessions(tx, plan.close.map((c) => c.session.id), ANNOUNCE);
+        await attachSessions(tx, plan.attach, ANNOUNCE);
+      });
+    },
+
+    async password(subscriberId) {
+      const row = await subscriberById(db, subscriberId);
+      if (row?.passwordEnc == null) throw new RadgateError('PASSWORD_KEY', `subscriber ${subscriberId} has no stored password`);
+      if (options.vault === undefined) throw new RadgateError('PASSWORD_KEY', 'no password key was given to reconcile: stored passwords cannot be read');
+      return options.vault().decrypt(row.passwordEnc);
     },
 
     statuses(usernames) {

@@ -8,6 +8,9 @@
  *   state change ──(outbox, same transaction)──▶ enforcement_jobs ──NOTIFY──▶ claim ─▶ merge older jobs
  *     ─▶ subscriber + open sessions ─▶ plan (noop / offline / CoA / reconnect) ─▶ ladder per session
  *     ─▶ attempts + outcome (done | pending with back-off | failed)
+ *
+ * A router-local subscriber (auth local, docs/mixed-fleet.md) takes another branch after the claim: its entry on the
+ * router is switched over the API (src/enforce/local-entry.ts) and no CoA/Disconnect ladder runs for it.
  */
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +29,7 @@ import { enforceSession, jobSummary, type AttemptRecord, type LadderContext, typ
 import { KeyedLimiter } from './limiter.js';
 import { ENFORCEMENT_CHANNEL } from '../db/channels.js';
 import { decidePush, type SessionPush, type PushTarget } from './push.js';
+import { enforceLocalEntry, loadLocalEntries, type LocalEntryRef } from './local-entry.js';
 import { databaseSessions, type OpenSession, type SessionSource } from './session-source.js';
 
 /** Jobs claimed per query. */
@@ -160,7 +164,8 @@ export class EnforcementWorkers {
     const merged = (await mergeOlderJobs(db, [job])).get(job.id);
     const subscribers = await loadSubscribers(db, [job.subscriberId]);
     const sessions = (await this.sessions.openSessions([job.subscriberId])).get(job.subscriberId) ?? [];
-    const run = await this.process(job, subscribers.get(job.subscriberId), sessions, merged, hooks);
+    const local = (await loadLocalEntries(db, [job.subscriberId])).get(job.subscriberId);
+    const run = await this.process(job, subscribers.get(job.subscriberId), local, sessions, merged, hooks);
     if (run.aborted) await releaseJobs(db, this.instanceId, [job.id]);
     else await recordResults(db, this.instanceId, [{ job, attempts: run.attempts, finish: run.finish }]);
     return run;
@@ -212,9 +217,10 @@ export class EnforcementWorkers {
     const merges = await mergeOlderJobs(db, jobs);
     const subscribers = await loadSubscribers(db, ids);
     const sessions = await this.sessions.openSessions(ids);
+    const locals = await loadLocalEntries(db, ids);
     this.options.log.debug({ jobs: jobs.length, inFlight: this.inFlight.size, loadMs: Math.round(performance.now() - started) }, 'enforcement batch claimed');
     for (const job of jobs) {
-      const work = this.process(job, subscribers.get(job.subscriberId), sessions.get(job.subscriberId) ?? [], merges.get(job.id), {})
+      const work = this.process(job, subscribers.get(job.subscriberId), locals.get(job.subscriberId), sessions.get(job.subscriberId) ?? [], merges.get(job.id), {})
         .then((run) => {
           if (!run.aborted) this.submit({ job, attempts: run.attempts, finish: run.finish });
         })
@@ -230,9 +236,10 @@ export class EnforcementWorkers {
     }
   }
 
-  private async process(job: ClaimedJob, subscriber: PushTarget | undefined, sessions: OpenSession[], merged: Merged | undefined, hooks: RunHooks): Promise<JobRun> {
+  private async process(
+    job: ClaimedJob, subscriber: PushTarget | undefined, local: LocalEntryRef | undefined, sessions: OpenSession[], merged: Merged | undefined, hooks: RunHooks,
+  ): Promise<JobRun> {
     const config = this.options.config();
-    const settings = config.server.enforcement;
     const attempts: AttemptRecord[] = [];
     const base = { job, sessions, attempts, aborted: false };
     const mergedNote = merged ? ` (merged job(s) #${merged.merged.join(', #')})` : '';
@@ -245,13 +252,36 @@ export class EnforcementWorkers {
     // The status to push is the one billing decided, written with this (the newest) job; manual and plan jobs
     // carry none, so the subscriber's current status stands.
     const target: PushTarget = job.kind === 'status' && job.toStatus !== null ? { ...subscriber, status: job.toStatus } : subscriber;
+    // A router-local subscriber: its entry on the router is the enforcement; RADIUS sessions it may have get no ladder.
+    if (local) {
+      // A retry, or a merged job that had run: the entry may have been switched without the session being removed.
+      const afterEarlierAttempt = job.attempts > 1 || merged?.uncertain === true;
+      const result = await enforceLocalEntry(this.ladderContext(config, attempts, hooks), target, local, { afterEarlierAttempt });
+      if (result.kind === 'aborted') return { ...base, push: undefined, results: [], aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
+      const finish = result.kind === 'retry' ? this.retryOrGiveUp(config, job, result.outcome + mergedNote) : this.finish(job, result.kind, result.outcome + mergedNote);
+      return { ...base, push: undefined, results: [], finish };
+    }
     const push = decidePush(config, target, fromStatus);
     hooks.onPush?.(push, sessions);
     if (push.noop) return { ...base, push, results: [], finish: this.finish(job, 'done', push.noop + mergedNote) };
     if (sessions.length === 0) {
       return { ...base, push, results: [], finish: this.finish(job, 'done', `offline: no open session; ${subscriber.username}'s next login gets the ${push.label}${mergedNote}`) };
     }
-    const ctx: LadderContext = {
+    const ctx = this.ladderContext(config, attempts, hooks);
+    const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, push)));
+    if (results.some((r) => r.aborted)) return { ...base, push, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
+    const gone = results.filter((r) => r.gone).map((r) => r.session);
+    if (gone.length > 0) {
+      await this.sessions.closeGone(gone).catch((err: unknown) => this.errors.error('close-gone', err, 'enforcement: closing gone sessions failed'));
+    }
+    const summary = jobSummary(push, results) + mergedNote;
+    if (results.every((r) => r.ok)) return { ...base, push, results, finish: this.finish(job, 'done', summary) };
+    return { ...base, push, results, finish: this.retryOrGiveUp(config, job, summary) };
+  }
+
+  /** What the ladder (and a local entry's switch) work with; every attempt is collected and reported as it ends. */
+  private ladderContext(config: Config, attempts: AttemptRecord[], hooks: RunHooks): LadderContext {
+    return {
       config,
       radius: this.radius,
       routers: this.routers,
@@ -264,19 +294,14 @@ export class EnforcementWorkers {
         this.options.onAttempt?.(attempt);
       },
     };
-    const results = await Promise.all(sessions.map((session) => enforceSession(ctx, session, push)));
-    if (results.some((r) => r.aborted)) return { ...base, push, results, aborted: true, finish: { state: 'pending', outcome: 'interrupted', retryInSeconds: 0 } };
-    const gone = results.filter((r) => r.gone).map((r) => r.session);
-    if (gone.length > 0) {
-      await this.sessions.closeGone(gone).catch((err: unknown) => this.errors.error('close-gone', err, 'enforcement: closing gone sessions failed'));
-    }
-    const summary = jobSummary(push, results) + mergedNote;
-    if (results.every((r) => r.ok)) return { ...base, push, results, finish: this.finish(job, 'done', summary) };
-    if (job.attempts >= settings.maxAttempts) {
-      return { ...base, push, results, finish: this.finish(job, 'failed', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; giving up)`) };
-    }
+  }
+
+  /** A failed attempt: again after the back-off (retry_delay × 2^n, at most 1 h), or failed after max_attempts. */
+  private retryOrGiveUp(config: Config, job: ClaimedJob, summary: string): JobFinish {
+    const settings = config.server.enforcement;
+    if (job.attempts >= settings.maxAttempts) return this.finish(job, 'failed', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; giving up)`);
     const delay = Math.min(3600, settings.retryDelaySeconds * 2 ** (job.attempts - 1));
-    return { ...base, push, results, finish: this.finish(job, 'pending', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; next in ${formatSeconds(delay)})`, delay) };
+    return this.finish(job, 'pending', `${summary} (attempt ${job.attempts} of ${settings.maxAttempts}; next in ${formatSeconds(delay)})`, delay);
   }
 
   private finish(job: ClaimedJob, state: JobFinish['state'], outcome: string, retryInSeconds = 0): JobFinish {

@@ -218,6 +218,8 @@ export async function applySessionUpdates(
       acct_input_packets = greatest(s.acct_input_packets, excluded.acct_input_packets),
       acct_output_packets = greatest(s.acct_output_packets, excluded.acct_output_packets),
       interim_interval = excluded.interim_interval,
+      -- Accounting for a session radgate first learned from the router's list takes the row over.
+      learned_from = 'accounting',
       stopped_at = case
         when excluded.closed_by = 'stop' and s.closed_by is distinct from 'stop' then excluded.stopped_at
         when excluded.last_status = 'Interim-Update' and s.closed_by = 'stale' then null
@@ -321,6 +323,94 @@ export async function closeLostSessions(executor: Executor, ids: readonly number
   return rowsOf<ChangeRow>(result).map(toChange);
 }
 
+/**
+ * A session of a router-local subscriber as the router lists it (`/ppp/active`, `/ip/hotspot/active`): such a
+ * router asks no RADIUS, so radgate learns the session from the list (src/enforce/local-sessions.ts).
+ */
+export interface RouterListedSession {
+  workspaceId: string;
+  nasName: string;
+  /** The router's address, as accounting from it would carry it (so a later Accounting packet joins the row). */
+  nasAddress: string;
+  /** The router's `session-id`, normalised (no `0x`, lower case), as RouterOS writes Acct-Session-Id. */
+  acctSessionId: string;
+  /** The entry's name on the router (what accounting would send as User-Name). */
+  username: string;
+  subscriberId: number;
+  framedIpAddress: string | null;
+  callingStationId: string | null;
+  /** How long the router says the session has been up, seconds (0 when it does not say). */
+  uptimeSeconds: number;
+  /** Seconds between two looks at the router: the stale sweep closes the row after factor × this without one. */
+  interimInterval: number;
+}
+
+/**
+ * Opens sessions learned from the router's list (`learned_from = 'router'`). A row of the same identity that radgate
+ * closed as stale is reopened (the router proves it alive); one closed otherwise (a Stop, an operator) stays closed.
+ */
+export async function openRouterSessions(executor: Executor, listed: readonly RouterListedSession[], options: WriteOptions = {}): Promise<SessionChange[]> {
+  if (listed.length === 0) return [];
+  const rows = listed.map((r) => ({
+    workspace_id: r.workspaceId, nas_name: r.nasName, nas_address: r.nasAddress, acct_session_id: r.acctSessionId,
+    username: r.username, subscriber_id: r.subscriberId, framed_ip_address: r.framedIpAddress,
+    calling_station_id: r.callingStationId, uptime: Math.max(0, Math.floor(r.uptimeSeconds)), interim_interval: r.interimInterval,
+  }));
+  const result = await executor.execute(sql`
+    with input as (
+      select * from json_to_recordset(${JSON.stringify(rows)}::json) as x(
+        workspace_id text, nas_name text, nas_address text, acct_session_id text, username text, subscriber_id bigint,
+        framed_ip_address text, calling_station_id text, uptime integer, interim_interval integer)
+    ), changed as (
+    insert into sessions as s (
+      workspace_id, nas_name, nas_address, acct_session_id, class, username, subscriber_id, framed_ip_address,
+      calling_station_id, started_at, last_seen, last_status, interim_interval, acct_session_time, learned_from,
+      created_at, updated_at)
+    select workspace_id, nas_name, nas_address, acct_session_id, '', username, subscriber_id, framed_ip_address,
+      calling_station_id, now() - make_interval(secs => uptime), now(), 'Start', interim_interval, uptime, 'router',
+      now(), now()
+    from input
+    order by nas_address, acct_session_id, username
+    on conflict (nas_address, acct_session_id, username, class) do update set
+      stopped_at = null, terminate_cause = null, closed_by = null, last_seen = now(),
+      subscriber_id = coalesce(s.subscriber_id, excluded.subscriber_id),
+      framed_ip_address = coalesce(excluded.framed_ip_address, s.framed_ip_address),
+      updated_at = now()
+    where s.closed_by = 'stale'
+    returning ${CHANGE_COLUMNS})
+    ${returnChanged(options.announceAs)}`);
+  return rowsOf<ChangeRow>(result).map(toChange);
+}
+
+/** The router still lists these router-learned sessions: last_seen = now, so the stale sweep leaves them open. */
+export async function touchRouterSessions(executor: Executor, ids: readonly number[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  const result = await executor.execute(sql`
+    update sessions as s set last_seen = now(), updated_at = now()
+    where s.id = any(${bigintArray(ids)}::bigint[]) and s.stopped_at is null and s.learned_from = 'router'
+    returning s.id`);
+  return rowsOf(result).length;
+}
+
+/**
+ * Gives open sessions of no known subscriber their subscriber (accounting of a router-local subscriber whose entry
+ * name is not its username: the accounting handler could not tell whose it was).
+ */
+export async function attachSessions(executor: Executor, pairs: ReadonlyArray<{ id: number; subscriberId: number }>, options: WriteOptions = {}): Promise<SessionChange[]> {
+  if (pairs.length === 0) return [];
+  const result = await executor.execute(sql`
+    with input as (
+      select * from json_to_recordset(${JSON.stringify(pairs.map((p) => ({ id: p.id, subscriber_id: p.subscriberId })))}::json)
+        as x(id bigint, subscriber_id bigint)
+    ), changed as (
+    update sessions as s set subscriber_id = i.subscriber_id, updated_at = now()
+    from input i
+    where s.id = i.id and s.subscriber_id is null and s.stopped_at is null
+    returning ${CHANGE_COLUMNS})
+    ${returnChanged(options.announceAs)}`);
+  return rowsOf<ChangeRow>(result).map(toChange);
+}
+
 /** What enforcement needs of the open sessions of these subscribers, oldest first. */
 export async function openSessionsOfSubscribers(db: Db, subscriberIds: readonly number[]) {
   const out = [];
@@ -378,10 +468,14 @@ export function openSessionsOfSubscriber(db: Db, subscriberId: number): Promise<
     .orderBy(desc(sessions.lastSeen));
 }
 
-/** Open sessions of a NAS (nas.yaml name; optionally one router of a range entry by its address). */
-export function openSessionsOfNas(db: Db, nasName: string, nasAddress?: string): Promise<SessionRow[]> {
+/**
+ * Open sessions of a NAS (nas.yaml name; optionally one router of a range entry by its address, and only these
+ * usernames — at most 1000 — when given).
+ */
+export function openSessionsOfNas(db: Db, nasName: string, nasAddress?: string, usernames?: readonly string[]): Promise<SessionRow[]> {
   const conditions: SQL[] = [eq(sessions.nasName, nasName), isNull(sessions.stoppedAt)];
   if (nasAddress !== undefined) conditions.push(eq(sessions.nasAddress, nasAddress));
+  if (usernames !== undefined) conditions.push(inArray(sessions.username, [...usernames]));
   return db.select().from(sessions).where(and(...conditions)).orderBy(desc(sessions.lastSeen));
 }
 
@@ -424,15 +518,29 @@ export function listSessions(db: Db, filter: SessionFilter): Promise<SessionRow[
     .limit(filter.limit ?? 1000);
 }
 
-/** Open sessions of known subscribers, as the tracker holds them; all of them, or of the given subscribers. */
-export async function openSessionChanges(executor: Executor, subscriberIds?: readonly number[]): Promise<SessionChange[]> {
-  const only = subscriberIds === undefined
-    ? sql``
-    : sql`and s.subscriber_id = any(${bigintArray(subscriberIds)}::bigint[])`;
+/** Open sessions of these subscribers, as the tracker holds them (the full re-read: openSessionChangesPage). */
+export async function openSessionChanges(executor: Executor, subscriberIds: readonly number[]): Promise<SessionChange[]> {
   const result = await executor.execute(sql`
     select ${CHANGE_COLUMNS} from sessions s
-    where s.stopped_at is null and s.subscriber_id is not null ${only}`);
+    where s.stopped_at is null and s.subscriber_id = any(${bigintArray(subscriberIds)}::bigint[])`);
   return rowsOf<ChangeRow>(result).map(toChange);
+}
+
+/**
+ * Open sessions of known subscribers with an id above `afterSubscriberId`, in subscriber order, about `limit` at a time:
+ * the tracker's full re-read in pages. A page ends on a whole subscriber (rows of the last one are left to the next
+ * page) unless the page holds one subscriber only.
+ */
+export async function openSessionChangesPage(executor: Executor, afterSubscriberId: number, limit: number): Promise<{ rows: SessionChange[]; last: number | undefined }> {
+  const result = await executor.execute(sql`
+    select ${CHANGE_COLUMNS} from sessions s
+    where s.stopped_at is null and s.subscriber_id > ${afterSubscriberId}
+    order by s.subscriber_id limit ${limit}`);
+  const rows = rowsOf<ChangeRow>(result).map(toChange);
+  if (rows.length < limit) return { rows, last: undefined };
+  const lastId = rows[rows.length - 1]!.subscriberId!;
+  const whole = rows.filter((r) => r.subscriberId !== lastId);
+  return whole.length === 0 ? { rows, last: lastId } : { rows: whole, last: whole[whole.length - 1]!.subscriberId! };
 }
 
 /** Open sessions per NAS name (the metrics gauge). */
@@ -443,6 +551,27 @@ export async function openSessionCounts(db: Db): Promise<Map<string, number>> {
     .where(isNull(sessions.stoppedAt))
     .groupBy(sessions.nasName);
   return new Map(rows.map((r) => [r.nas, Number(r.open)]));
+}
+
+/**
+ * When each of these subscribers last logged in on a NAS through radgate (open or closed): a session from accounting
+ * that carries radgate's own Class (`rg1:`, given only in an Access-Accept). A router that authenticates a subscriber
+ * locally may still send accounting, but never with that Class (imports/router-switch.ts confirms moves with it).
+ */
+export async function latestRadiusLogins(executor: Executor, nasName: string, subscriberIds: readonly number[]): Promise<Map<number, Date>> {
+  const out = new Map<number, Date>();
+  for (let i = 0; i < subscriberIds.length; i += 1000) {
+    const result = await executor.execute(sql`
+      select s.subscriber_id, (extract(epoch from max(s.started_at)) * 1000)::float8 as started_ms
+      from sessions s
+      where s.subscriber_id = any(${bigintArray(subscriberIds.slice(i, i + 1000))}::bigint[])
+        and s.nas_name = ${nasName} and s.learned_from = 'accounting' and s.class like 'rg1:%'
+      group by s.subscriber_id`);
+    for (const row of rowsOf<{ subscriber_id: string | number; started_ms: string | number }>(result)) {
+      out.set(Number(row.subscriber_id), new Date(Number(row.started_ms)));
+    }
+  }
+  return out;
 }
 
 /**

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { RadgateError } from '../errors.js';
-import type { SubscriberStatus } from '../db/schema.js';
+import type { LocalService, SubscriberAuthSource, SubscriberStatus } from '../db/schema.js';
 import { parseCsv } from './csv.js';
 import { validateSubscriber, type NewSubscriber, type SubscriberCatalog, type SubscriberRecords } from './records.js';
 
@@ -12,6 +12,8 @@ export const IMPORT_COLUMNS = [
   'username', 'password', 'nt_hash', 'plan', 'account', 'workspace', 'static_ip', 'status',
   // Who reminders go to (subscribers/contact.ts); notify_opt_out: yes/no, true/false, 1/0, empty = no.
   'contact_name', 'email', 'phone', 'notify_opt_out',
+  // Where the login is checked (subscribers/local-auth.ts, docs/mixed-fleet.md): auth radius|local, empty = radius.
+  'auth', 'local_nas', 'local_name', 'local_service',
 ] as const;
 
 const YES = ['yes', 'true', '1', 'y'];
@@ -64,6 +66,10 @@ export function readImportFile(file: string, catalog: SubscriberCatalog, default
       contactName: value('contact_name'),
       email: value('email'),
       phone: value('phone'),
+      auth: value('auth')?.toLowerCase() as SubscriberAuthSource | undefined,
+      localNas: value('local_nas'),
+      localName: value('local_name'),
+      localService: value('local_service')?.toLowerCase() as LocalService | undefined,
     };
     const optOut = value('notify_opt_out')?.toLowerCase();
     const rowProblems = validateSubscriber(subscriber, catalog);

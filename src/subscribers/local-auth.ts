@@ -27,7 +27,7 @@ export function validateLocalAuth(input: LocalAuthFields, workspaceId: string, n
   if (auth !== 'radius' && auth !== 'local') return ['auth: radius or local'];
   if (auth === 'radius') {
     const stray = [input.localNas && 'local_nas', input.localName && 'local_name', input.localService && 'local_service'].filter(Boolean);
-    return stray.length > 0 ? [`${stray.join(', ')}: only for auth local`] : [];
+    return stray.map((field) => `${field}: only for auth local`); // one problem per field: the API names each
   }
   const problems: string[] = [];
   if (!input.localNas) problems.push('local_nas: required with auth local (the NAS whose router holds the entry)');
@@ -43,6 +43,19 @@ export function validateLocalAuth(input: LocalAuthFields, workspaceId: string, n
     problems.push(`local_service: one of ${LOCAL_SERVICES.join(', ')}`);
   }
   return problems;
+}
+
+/**
+ * The fields after a change (`set-auth`, an API update): what is given replaces, null clears; what is not given
+ * stays while the subscriber stays local (a new `local_name` keeps the NAS). Moving to `radius` keeps nothing, so only
+ * local fields given with it are reported as stray.
+ */
+export function changedLocalAuth(current: LocalAuthFields, change: LocalAuthFields): LocalAuthFields {
+  const auth = change.auth ?? current.auth ?? 'radius';
+  const stays = auth === 'local' && current.auth === 'local';
+  const pick = <K extends 'localNas' | 'localName' | 'localService'>(key: K): LocalAuthFields[K] =>
+    change[key] !== undefined ? change[key] : stays ? current[key] : undefined;
+  return { auth, localNas: pick('localNas'), localName: pick('localName'), localService: pick('localService') };
 }
 
 /** The columns to write for valid fields; `radius` clears the local ones. */

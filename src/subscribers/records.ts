@@ -4,7 +4,8 @@
  * every running instance refreshes its in-memory directory at once. Status and plan changes go through billing.
  */
 import { isIPv4 } from 'node:net';
-import { SUBSCRIBER_CHANNEL } from '../db/channels.js';
+import { ENFORCEMENT_CHANNEL, SUBSCRIBER_CHANNEL } from '../db/channels.js';
+import { recordEnforcementRequest } from '../db/outbox.js';
 import type { DatabaseHandle } from '../db/client.js';
 import { SUBSCRIBER_STATUSES, type SubscriberRow, type SubscriberStatus } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
@@ -13,10 +14,10 @@ import {
   type SubscriberValues,
 } from './table.js';
 import type { PasswordVault } from './vault.js';
-import { isUniqueViolation } from '../db/rows.js';
+import { isUniqueViolation, type Tx } from '../db/rows.js';
 import { authSubscriberOf, type AuthSubscriber } from './directory.js';
 import { normaliseContact, validateContact, type ContactFields } from './contact.js';
-import { localAuthValues, validateLocalAuth, type LocalAuthFields, type NasWorkspaceOf } from './local-auth.js';
+import { changedLocalAuth, localAuthValues, validateLocalAuth, type LocalAuthFields, type NasWorkspaceOf } from './local-auth.js';
 
 
 export interface SubscriberCatalog {
@@ -41,6 +42,11 @@ export interface NewSubscriber extends LocalAuthFields {
   email?: string | null | undefined;
   phone?: string | null | undefined;
   notifyOptOut?: boolean | undefined;
+  /**
+   * End of the paid service (imports: FreeRADIUS `Expiration`). Set = billed: the evaluator moves the status by the
+   * workspace's thresholds from then on. Unset (the default) = not billed, the status stays as given.
+   */
+  paidUntil?: Date | undefined;
 }
 
 /** What the CLI and API show: never a password or hash. */
@@ -94,6 +100,17 @@ function contactValues(input: ContactFields): SubscriberValues {
   return out;
 }
 
+/** `/ppp secret alice on core-1`: a local subscriber's router entry, for messages. */
+function localEntryOf(input: LocalAuthFields & { username: string }): string {
+  return `${input.localService === 'hotspot' ? '/ip hotspot user' : '/ppp secret'} ${input.localName || input.username} on ${input.localNas}`;
+}
+
+/** What a unique clash on insert means: the username, the account number, or (local subscribers) the router entry. */
+function clashMessage(input: NewSubscriber): string {
+  const entry = input.auth === 'local' ? `, or ${localEntryOf(input)} belongs to another subscriber` : '';
+  return `workspace ${input.workspaceId} already has username "${input.username}" or account "${input.accountNumber}"${entry}`;
+}
+
 export class SubscriberRecords {
   constructor(
     private readonly database: DatabaseHandle,
@@ -123,6 +140,7 @@ export class SubscriberRecords {
       plan: input.plan,
       staticIp: input.staticIp ?? null,
       status: input.status ?? 'active',
+      paidUntil: input.paidUntil ?? null,
       ...this.credentials(input),
       ...contactValues(input),
       ...localAuthValues(input),
@@ -137,14 +155,25 @@ export class SubscriberRecords {
       await this.changed(row.id);
       return row;
     } catch (err) {
-      if (isUniqueViolation(err)) {
-        throw new RadgateError(
-          'SUBSCRIBER_EXISTS',
-          `workspace ${input.workspaceId} already has username "${input.username}" or account "${input.accountNumber}"`,
-        );
-      }
+      if (isUniqueViolation(err)) throw new RadgateError('SUBSCRIBER_EXISTS', clashMessage(input));
       throw err;
     }
+  }
+
+  /**
+   * Validates and inserts one subscriber inside the caller's transaction (an import writes its subscribers and its
+   * own rows together, or nothing). A clash is the database's unique violation, which aborts the caller's
+   * transaction. The caller announces the new rows after its commit with `announceAll`.
+   */
+  async addWithin(tx: Tx, input: NewSubscriber): Promise<SubscriberRow> {
+    const problems = validateSubscriber(input, this.catalog);
+    if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', `${input.username}: ${problems.join('; ')}`);
+    return insertSubscriber(tx, this.newRow(input));
+  }
+
+  /** Tells every instance to reload its directory (after a transaction of `addWithin`s committed). */
+  async announceAll(): Promise<void> {
+    await this.database.notify(SUBSCRIBER_CHANNEL, '*');
   }
 
   /**
@@ -220,11 +249,27 @@ export class SubscriberRecords {
     return this.update(workspaceId, username, values);
   }
 
-  /** Where the subscriber logs in: RADIUS, or a local entry on a router (subscribers/local-auth.ts). */
-  async setLocalAuth(workspaceId: string, username: string, fields: LocalAuthFields) {
+  /**
+   * Where the subscriber logs in: RADIUS, or a local entry on a router (subscribers/local-auth.ts). Fields not given
+   * stay while the subscriber stays local. The change must reach the router, so a manual enforcement job is queued
+   * with it, in the same transaction (`reason` is recorded on the job).
+   */
+  async setLocalAuth(workspaceId: string, username: string, change: LocalAuthFields, reason = 'auth changed by an operator') {
+    const current = await this.get(workspaceId, username);
+    const fields = changedLocalAuth(current, change);
     const problems = validateLocalAuth(fields, workspaceId, this.catalog.nasWorkspace);
     if (problems.length > 0) throw new RadgateError('SUBSCRIBER_INVALID', problems.join('; '));
-    return this.update(workspaceId, username, localAuthValues(fields));
+    const row = await this.db.transaction(async (tx) => {
+      const row = (await updateSubscriber(tx, current.id, localAuthValues(fields)))!;
+      await recordEnforcementRequest(tx, { subscriberId: row.id, workspaceId: row.workspaceId, kind: 'manual', fromStatus: null, toStatus: row.status, reason });
+      return row;
+    }).catch((err: unknown) => {
+      if (isUniqueViolation(err)) throw new RadgateError('SUBSCRIBER_EXISTS', `${localEntryOf({ ...fields, username })} belongs to another subscriber`);
+      throw err;
+    });
+    await this.changed(current.id);
+    await this.database.notify(ENFORCEMENT_CHANNEL, 'subscribers').catch(() => {}); // the workers also poll
+    return row;
   }
 
   async setStaticIp(workspaceId: string, username: string, staticIp: string | null) {

@@ -51,7 +51,7 @@ export interface FakeRouterOsOptions {
 
 /** Tables every fake router has (empty), as on a real one. */
 const DEFAULT_TABLES = [
-  '/ppp/active', '/ppp/secret', '/ppp/profile', '/ip/hotspot/active', '/ip/hotspot/cookie', '/ip/hotspot/user/profile',
+  '/ppp/active', '/ppp/secret', '/ppp/profile', '/ip/hotspot/active', '/ip/hotspot/cookie', '/ip/hotspot/user', '/ip/hotspot/user/profile',
   '/ip/hotspot/walled-garden', '/ip/hotspot/walled-garden/ip', '/ip/firewall/filter', '/ip/firewall/nat',
   '/ip/firewall/mangle', '/ip/firewall/address-list', '/radius', '/ip/pool', '/system/script', '/interface',
 ];

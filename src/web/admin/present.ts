@@ -45,6 +45,10 @@ export function presentSubscriber(row: SubscriberRow, config: Config): z.input<t
     email: row.email,
     phone: row.phone,
     notify_opt_out: row.notifyOptOut,
+    auth: row.auth,
+    local_nas: row.localNas,
+    local_name: row.localName,
+    local_service: row.localService,
     created_at: row.createdAt.toISOString(),
     updated_at: row.updatedAt.toISOString(),
   };

@@ -6,7 +6,7 @@
  */
 
 import * as z from 'zod';
-import { SUBSCRIBER_STATUSES } from '../../db/schema.js';
+import { LOCAL_SERVICES, SUBSCRIBER_AUTH_SOURCES, SUBSCRIBER_STATUSES } from '../../db/schema.js';
 import { OVERRIDE_STATUSES } from '../../billing/state.js';
 
 /** Named schemas: they appear once in `components.schemas` and are referenced from operations. */
@@ -62,6 +62,10 @@ export const Subscriber = named('Subscriber', z.object({
   email: z.string().nullable().describe('where reminder e-mail goes; null = none'),
   phone: z.string().nullable(),
   notify_opt_out: z.boolean().describe('true: no reminder e-mail or webhook for this subscriber'),
+  auth: z.enum(SUBSCRIBER_AUTH_SOURCES).describe('radius: the router asks radgate; local: the router checks its own entry (docs/mixed-fleet.md)'),
+  local_nas: z.string().nullable().describe('auth local: the NAS (nas.yaml name) whose router holds the entry'),
+  local_name: z.string().nullable().describe("auth local: the entry's name on the router; null = the username"),
+  local_service: z.enum(LOCAL_SERVICES).nullable().describe('auth local: ppp (/ppp secret) or hotspot (/ip hotspot user)'),
   created_at: time,
   updated_at: time,
 }));
@@ -278,6 +282,10 @@ export const SubscriberCreate = z.strictObject({
   email: z.string().max(400).nullable().optional().describe('an e-mail address (at most 254 characters); null or "" clears'),
   phone: z.string().max(400).nullable().optional().describe('digits, spaces and + - . ( ), at most 32; null or "" clears'),
   notify_opt_out: z.boolean().optional().describe('true: no reminders'),
+  auth: z.enum(SUBSCRIBER_AUTH_SOURCES).optional().describe('local: the router checks its own /ppp secret or /ip hotspot user entry; radgate switches it over the API'),
+  local_nas: z.string().min(1).max(64).nullable().optional().describe('required with auth local: the NAS (nas.yaml name) of the router holding the entry'),
+  local_name: z.string().min(1).max(253).nullable().optional().describe("the entry's name on the router when it differs from the username; null = the username"),
+  local_service: z.enum(LOCAL_SERVICES).nullable().optional().describe('ppp (default) or hotspot'),
 });
 
 export const SubscriberUpdate = z.strictObject({
@@ -291,6 +299,10 @@ export const SubscriberUpdate = z.strictObject({
   email: z.string().max(400).nullable().optional().describe('an e-mail address (at most 254 characters); null or "" clears'),
   phone: z.string().max(400).nullable().optional().describe('digits, spaces and + - . ( ), at most 32; null or "" clears'),
   notify_opt_out: z.boolean().optional().describe('true: no reminders'),
+  auth: z.enum(SUBSCRIBER_AUTH_SOURCES).optional().describe('local: the router checks its own /ppp secret or /ip hotspot user entry; radgate switches it over the API; fields not given stay while the subscriber stays local; a change queues an enforcement job'),
+  local_nas: z.string().min(1).max(64).nullable().optional().describe('required with auth local: the NAS (nas.yaml name) of the router holding the entry'),
+  local_name: z.string().min(1).max(253).nullable().optional().describe("the entry's name on the router when it differs from the username; null = the username"),
+  local_service: z.enum(LOCAL_SERVICES).nullable().optional().describe('ppp (default) or hotspot'),
 });
 
 export const StatusChange = z.strictObject({

@@ -57,6 +57,10 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
           email: body.email,
           phone: body.phone,
           notifyOptOut: body.notify_opt_out,
+          auth: body.auth,
+          localNas: body.local_nas,
+          localName: body.local_name,
+          localService: body.local_service,
         }).catch(fieldProblems);
         const created = paidUntil === undefined ? row : (await deps.billing.setPaidUntil(row.id, paidUntil, 'set at creation', actor)).subscriber;
         return reply(201, presentSubscriber(created, cfg));
@@ -72,7 +76,7 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
     }),
     route({
       method: 'patch', path: '/subscribers/{id}', operationId: 'updateSubscriber', tag: 'subscribers', scope: 'write',
-      summary: 'Change plan, credential, static IP, contact fields or paid_until',
+      summary: 'Change plan, credential, static IP, contact fields, paid_until or where the login is checked (auth, local_*)',
       params: IdParams,
       body: SubscriberUpdate,
       response: { status: 200, description: 'the updated subscriber', schema: Subscriber },
@@ -84,6 +88,12 @@ export function subscriberRoutes(deps: AdminDeps): Route[] {
         const paidUntil = body.paid_until === undefined ? undefined
           : body.paid_until === null ? null : when(deps, row.workspaceId, body.paid_until, 'body.paid_until');
         if (body.plan !== undefined && !config().planByName.has(body.plan)) throw invalid('body.plan', `unknown plan "${body.plan}" (not in plans.yaml)`);
+        if (body.auth !== undefined || body.local_nas !== undefined || body.local_name !== undefined || body.local_service !== undefined) {
+          // The change must reach the router: SubscriberRecords queues a manual enforcement job with it.
+          await deps.subscribers.setLocalAuth(row.workspaceId, row.username, {
+            auth: body.auth, localNas: body.local_nas, localName: body.local_name, localService: body.local_service,
+          }, actor).catch(fieldProblems);
+        }
         if (body.password !== undefined || body.nt_hash !== undefined) {
           await deps.subscribers.setPassword(row.workspaceId, row.username, body.password !== undefined ? { password: body.password } : { ntHash: body.nt_hash! });
         }

@@ -28,11 +28,12 @@ export interface AdminBench {
   close(): Promise<void>;
 }
 
-export async function adminBench(options: { start?: string; workspaces?: string } = {}): Promise<AdminBench> {
+export async function adminBench(options: { start?: string; workspaces?: string; config?: Record<string, string | ((t: string) => string)> } = {}): Promise<AdminBench> {
   const write = generateToken('billing-system', 'write');
   const read = generateToken('dashboard', 'read');
   const edits: Record<string, string | ((t: string) => string)> = { 'admin.yaml': `tokens:\n${write.yaml}\n${read.yaml}\n` };
   if (options.workspaces) edits['workspaces.yaml'] = options.workspaces;
+  Object.assign(edits, options.config);
   const config = await loadConfig(testConfig(edits), {});
   const testDatabase = await freshDatabase();
   const database = await openDatabase({ databaseUrl: testDatabase.databaseUrl, dataDir: testDatabase.dataDir, role: 'tool' });
