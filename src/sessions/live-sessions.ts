@@ -10,11 +10,15 @@ import { RateLimitedLog } from '../log-limit.js';
 import {
   closeSession,
   openSessionChanges,
+  openSessionChangesPage,
   sweepStaleSessions,
   type SessionChange,
 } from './store.js';
 import { SessionTracker } from './tracker.js';
 import { AccountingWriter, type AccountingRecord, type WriterOptions } from './writer.js';
+
+/** Open sessions per query in the tracker's full re-read. */
+const RESYNC_PAGE = 5000;
 
 /**
  * Parses a `radgate_sessions` payload, `<instance>|<id>,<id>,…` (written by the session store's statements, split
@@ -132,12 +136,24 @@ export class LiveSessions {
     return this.sweeping;
   }
 
-  /** Re-read every open session into the tracker. */
+  /**
+   * Re-read every open session into the tracker, a page at a time with a turn of the event loop between pages: at
+   * 100,000 open sessions one read would hold every request up while its rows are turned into objects.
+   */
   resync(): Promise<void> {
     return this.serial(async () => {
       const mark = this.tracker.mark();
-      const rows = await openSessionChanges(this.options.database.db);
-      for (const id of this.tracker.replace('all', rows, mark)) this.pendingReload.add(id);
+      const seen = new Set<number>();
+      for (let after = 0; ;) {
+        const { rows, last } = await openSessionChangesPage(this.options.database.db, after, RESYNC_PAGE);
+        const ids = [...new Set(rows.map((r) => r.subscriberId!))];
+        for (const id of ids) seen.add(id);
+        for (const id of this.tracker.replace(ids, rows, mark)) this.pendingReload.add(id);
+        if (last === undefined) break;
+        after = last;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      this.tracker.forgetUnseen(seen, mark);
       if (this.pendingReload.size > 0) this.scheduleReload();
     });
   }

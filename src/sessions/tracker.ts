@@ -53,11 +53,10 @@ export class SessionTracker {
   }
 
   /**
-   * Replace what is known of `subscribers` (`'all'`: everyone) with `rows`, the open sessions read from the
-   * database after `mark`. Subscribers changed locally since then are left alone; their ids are returned so the
-   * caller can read them again.
+   * Replace what is known of `subscribers` with `rows`, their open sessions read from the database after `mark`.
+   * Subscribers changed locally since then are left alone; their ids are returned so the caller can read them again.
    */
-  replace(subscribers: readonly number[] | 'all', rows: readonly SessionChange[], mark: number): number[] {
+  replace(subscribers: readonly number[], rows: readonly SessionChange[], mark: number): number[] {
     const fresh = new Map<number, SessionChange[]>();
     for (const row of rows) {
       if (row.subscriberId === null || !row.open) continue;
@@ -65,7 +64,7 @@ export class SessionTracker {
       if (!list) fresh.set(row.subscriberId, (list = []));
       list.push(row);
     }
-    const targets = subscribers === 'all' ? new Set([...this.bySubscriber.keys(), ...fresh.keys()]) : new Set(subscribers);
+    const targets = new Set(subscribers);
     const skipped: number[] = [];
     for (const id of targets) {
       if ((this.touched.get(id) ?? 0) > mark) {
@@ -75,9 +74,19 @@ export class SessionTracker {
       this.bySubscriber.delete(id);
       for (const row of fresh.get(id) ?? []) this.set(row);
     }
-    // Local-change marks older than every possible reader are no longer needed.
-    if (subscribers === 'all') for (const [id, tick] of this.touched) if (tick <= mark) this.touched.delete(id);
     return skipped;
+  }
+
+  /**
+   * After a full re-read done in pages (each passed to `replace` with its subscribers): forget every subscriber the
+   * database no longer has open sessions for — not in `seen` and not changed locally since `mark`.
+   */
+  forgetUnseen(seen: ReadonlySet<number>, mark: number): void {
+    for (const id of this.bySubscriber.keys()) {
+      if (!seen.has(id) && (this.touched.get(id) ?? 0) <= mark) this.bySubscriber.delete(id);
+    }
+    // Local-change marks older than every possible reader are no longer needed.
+    for (const [id, tick] of this.touched) if (tick <= mark) this.touched.delete(id);
   }
 
   /** Open sessions held in memory (stale ones included). */

@@ -12,6 +12,7 @@ import { parseAnnouncement, LiveSessions } from '../../src/sessions/live-session
 import {
   applySessionUpdates,
   findOpenSessionByIp,
+  openSessionChangesPage,
   openSessionsOfNas,
   openSessionsOfSubscriber,
   type SessionUpdate,
@@ -313,6 +314,29 @@ describe('indexed queries', () => {
     expect((await openSessionsOfSubscriber(database.db, 7)).map((r) => r.acctSessionId).sort()).toEqual(['i1', 'i3']);
     expect((await openSessionsOfNas(database.db, 'core-1')).map((r) => r.acctSessionId).sort()).toEqual(['i1', 'i3']);
     expect((await openSessionsOfNas(database.db, 'core-2', '10.0.0.2')).map((r) => r.acctSessionId)).toEqual(['i2']);
+  });
+
+  it('open sessions in pages that end on a whole subscriber, and the tracker re-read from them', async () => {
+    // Subscribers 1, 2, 3 with 2 open sessions each, 4 with a closed one only.
+    await applySessionUpdates(database.db, [1, 2, 3].flatMap((id) => [update(`p${id}a`, { subscriberId: id }), update(`p${id}b`, { subscriberId: id })]));
+    await applySessionUpdates(database.db, [update('p4', { subscriberId: 4, status: 'Stop', terminateCause: 'User-Request' })]);
+    const ids = (rows: Array<{ subscriberId: number | null }>) => rows.map((r) => r.subscriberId);
+    const first = await openSessionChangesPage(database.db, 0, 3);
+    expect([ids(first.rows), first.last]).toEqual([[1, 1], 1]); // subscriber 2's first row waits for the next page
+    const second = await openSessionChangesPage(database.db, 1, 3);
+    expect([ids(second.rows), second.last]).toEqual([[2, 2], 2]);
+    const third = await openSessionChangesPage(database.db, 2, 3);
+    expect([ids(third.rows), third.last]).toEqual([[3, 3], undefined]);
+    const single = await openSessionChangesPage(database.db, 0, 1); // a page of one subscriber's rows is kept whole
+    expect([ids(single.rows), single.last]).toEqual([[1], 1]);
+
+    const live = new LiveSessions({ database, log, clock: () => T0, staleFactor: () => 3, sweepIntervalSeconds: () => 0, resyncIntervalMs: 0 });
+    opened.push(live);
+    await live.start();
+    expect([1, 2, 3, 4].map((id) => live.openSessions(id))).toEqual([2, 2, 2, 0]);
+    await database.db.execute(sql`update sessions set stopped_at = now() where subscriber_id = 2`);
+    await live.resync();
+    expect([1, 2, 3, 4].map((id) => live.openSessions(id))).toEqual([2, 0, 2, 0]);
   });
 
   it('each of those queries uses its partial index on open sessions', async () => {

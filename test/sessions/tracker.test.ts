@@ -33,12 +33,14 @@ describe('SessionTracker', () => {
     expect(tracker.size).toBe(1); // the stale one stays until the sweep closes it
   });
 
-  it('replace: a re-read does not undo a local change made after it began', () => {
+  it('replace and forgetUnseen: a paged re-read does not undo a local change made after it began', () => {
     const tracker = new SessionTracker({ staleFactor: () => 3, clock: () => 0 });
     tracker.apply([change(1, 7, true), change(2, 8, true)]);
     const mark = tracker.mark();
     tracker.apply([change(3, 7, true)]); // committed locally while the database was being read
-    const skipped = tracker.replace('all', [change(1, 7, true), change(4, 9, true)], mark);
+    // A full re-read in two pages (subscribers 7, then 9), then whoever it did not see is forgotten.
+    const skipped = [...tracker.replace([7], [change(1, 7, true)], mark), ...tracker.replace([9], [change(4, 9, true)], mark)];
+    tracker.forgetUnseen(new Set([7, 9]), mark);
     expect(skipped).toEqual([7]);
     expect(tracker.count(7)).toBe(2); // kept: 1 and 3
     expect(tracker.count(8)).toBe(0); // gone from the database
