@@ -129,7 +129,8 @@ export async function sessionsCommand(ctx: CliContext, argv: string[]): Promise<
       humanAge(sessionSeconds(r, now)),
       humanSize(r.acctInputOctets),
       humanSize(r.acctOutputOctets),
-      sessionState(r, now, factor),
+      // A router-local subscriber's session, learned from the router's list (no accounting counters).
+      r.learnedFrom === 'router' ? `${sessionState(r, now, factor)} (from router)` : sessionState(r, now, factor),
     ]),
     { right: [0, 7, 8, 9] },
   );

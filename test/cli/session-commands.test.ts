@@ -13,6 +13,7 @@ import { startTestRadgate, type TestRadgate } from '../helpers/radgate.js';
 import { eventually } from '../helpers/eventually.js';
 import { addSubscribers } from '../helpers/subscribers.js';
 import { acct, allSessions, login } from '../sessions/helpers.js';
+import { openRouterSessions } from '../../src/sessions/store.js';
 
 let t: TestRadgate;
 let ids: Map<string, number>;
@@ -175,5 +176,14 @@ describe('radgate sessions filters (the binary)', () => {
     expect(status).toMatchObject({ code: 64, stderr: 'radgate: --status: "zombie" is not one of open, stale, closed\n' });
     const since = await runCli(['sessions', '--since', 'yesterday'], env());
     expect(since).toMatchObject({ code: 64, stderr: 'radgate: --since: "yesterday" is not a length of time such as 30m, 2h or 7d\n' });
+  });
+
+  // Last: it adds an open session the listings above do not expect.
+  it('a session learned from the router (a router-local subscriber) says so', async () => {
+    await openRouterSessions(t.radgate.database.db, [{
+      workspaceId: 'default', nasName: 'local', nasAddress: '127.0.0.1', acctSessionId: '81b00001', username: 'dave',
+      subscriberId: 999, framedIpAddress: '100.64.0.9', callingStationId: null, uptimeSeconds: 60, interimInterval: 60,
+    }]);
+    expect(await run('--user', 'dave')).toMatch(/dave\s+local\s+100\.64\.0\.9\s+-\s+81b00001\s+.*open \(from router\)$/m);
   });
 });
