@@ -2,7 +2,8 @@
  * `npm run bench`: runs each benchmark listed in BENCHMARKS in turn and prints its figures. Speed targets live here,
  * never in tests. A benchmark is a module in bench/ exporting an async function; add it to the list below.
  *
- *   npm run bench                          every benchmark (auth, accounting, billing, enforce, payments, soak)
+ *   npm run bench                          every benchmark (auth, accounting, billing, enforce, soak, memory, pauses,
+ *                                          payments)
  *   npm run bench -- --only auth           one benchmark (--only may be repeated)
  *   npm run bench -- --only soak --soak-seconds 60 --soak-cut-seconds 10     a short soak while developing
  *
@@ -47,6 +48,8 @@ import { benchPaymentRestore, PAYMENT_RESTORE_DEFAULTS } from './payment-restore
 import { benchCompare, COMPARE_DEFAULTS } from './compare.js';
 import { benchCompareAccounting, COMPARE_ACCOUNTING_DEFAULTS } from './compare-accounting.js';
 import { benchSoak, SOAK_DEFAULTS } from './soak.js';
+import { benchMemory } from './memory.js';
+import { benchPauses, PAUSES_DEFAULTS } from './pauses.js';
 
 const { values } = parseArgs({
   options: {
@@ -137,6 +140,17 @@ const BENCHMARKS: Benchmark[] = [
         fixedSeconds: count('fixed-seconds', values['fixed-seconds'], COMPARE_DEFAULTS.fixedSeconds),
         maxRunMs: count('max-run-seconds', values['max-run-seconds'], COMPARE_DEFAULTS.maxRunMs / 1000) * 1000,
         keep: values.keep ?? false,
+      }),
+  },
+  // Directory bytes per subscriber and the server's RSS (bench/memory.ts): --subscribers (100000).
+  { name: 'memory', run: () => benchMemory(count('subscribers', values.subscribers, 100_000)) },
+  // Event-loop pauses with as many open sessions as subscribers (bench/pauses.ts): --subscribers, --rate (2000/s).
+  {
+    name: 'pauses',
+    run: () =>
+      benchPauses({
+        subscribers: count('subscribers', values.subscribers, PAUSES_DEFAULTS.subscribers),
+        rate: count('rate', values.rate, PAUSES_DEFAULTS.rate),
       }),
   },
   // Durable accounting against FreeRADIUS + rlm_sql (bench/compare-accounting.ts; needs DATABASE_URL): --sessions,
