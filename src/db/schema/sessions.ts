@@ -41,6 +41,11 @@ export const sessions = pgTable(
     /** From Class (`rg1:<id>:…`) or the username in the NAS's workspace; null for an unknown user. */
     subscriberId: bigint('subscriber_id', { mode: 'number' }),
     framedIpAddress: text('framed_ip_address'),
+    /** IPv6 of the session (RFC 3162 §2.3, RFC 4818): the prefix on the PPP link, the delegated prefix, the interface
+     * id; canonical text (`2001:db8:1::/64`, `::1:2:3:4`), validated by the accounting handler. */
+    framedIpv6Prefix: text('framed_ipv6_prefix'),
+    delegatedIpv6Prefix: text('delegated_ipv6_prefix'),
+    framedInterfaceId: text('framed_interface_id'),
     /** Calling-Station-Id: the subscriber's MAC for PPPoE and HotSpot. */
     callingStationId: text('calling_station_id'),
     /** Called-Station-Id: PPPoE service name or HotSpot server. */
@@ -75,6 +80,8 @@ export const sessions = pgTable(
     // stay HOT updates.
     index('sessions_open_subscriber').on(t.subscriberId).where(sql`${t.stoppedAt} is null`),
     index('sessions_open_ip').on(t.framedIpAddress).where(sql`${t.stoppedAt} is null`),
+    // The captive lookup of an IPv6 client: open sessions that have a prefix (containment is checked on these).
+    index('sessions_open_ipv6').on(t.subscriberId).where(sql`${t.stoppedAt} is null and (${t.framedIpv6Prefix} is not null or ${t.delegatedIpv6Prefix} is not null)`),
     index('sessions_open_nas').on(t.nasName, t.nasAddress).where(sql`${t.stoppedAt} is null`),
     index('sessions_subscriber_started').on(t.subscriberId, t.startedAt),
     index('sessions_started').on(t.startedAt),
