@@ -46,7 +46,8 @@ export async function benchPauses(options: Partial<PausesOptions> = {}, print: (
       clearInterval(timer);
       const due = result.fromDueMs ?? result.latencyMs;
       print(`pauses: ${o.subscribers.toLocaleString('en')} subscribers and open sessions, ${o.rate}/s PAP for ${o.seconds} s: longest event-loop pause per 10 s window ${windows.map((w) => w.toFixed(0)).join(' ')} ms; ` +
-        `latency from due time p99 ${due.p99.toFixed(1)} ms, p99.9 ${due.p999.toFixed(1)} ms, max ${due.max.toFixed(1)} ms; ${result.lost} lost, ${result.wrongCode} wrong code`);
+        `latency from due time p99 ${due.p99.toFixed(1)} ms, p99.9 ${due.p999.toFixed(1)} ms, max ${due.max.toFixed(1)} ms; ${result.lost} lost, ${result.wrongCode} wrong code; ` +
+        `server peak RSS ${(server.peakRssBytes() / 1048576).toFixed(0)} MB`);
       return { windowsMs: windows, p99Ms: due.p99, p999Ms: due.p999, maxMs: due.max };
     } finally {
       await server.stop();
