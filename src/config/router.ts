@@ -54,6 +54,8 @@ export const nasRouterSchema = z
     interim_interval: field(duration({ min: 60, whole: true })).default(ROUTER_DEFAULTS.interimIntervalSeconds),
     reconcile_interval: field(duration({ min: 60 })).optional(),
     reconcile_fix: field(boolean).default(ROUTER_DEFAULTS.reconcileFix),
+    // Absent = false (the IPv4-only configuration); kept out of ROUTER_DEFAULTS so existing configs read the same.
+    ipv6: field(boolean).optional(),
   })
   .transform((r): NasRouterConfig => ({
     services: r.services,
@@ -63,6 +65,7 @@ export const nasRouterSchema = z
     interimIntervalSeconds: r.interim_interval,
     reconcileIntervalSeconds: r.reconcile_interval,
     reconcileFix: r.reconcile_fix,
+    ipv6: r.ipv6,
   }));
 
 /**

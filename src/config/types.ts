@@ -254,6 +254,11 @@ export interface NasRouterConfig {
   readonly reconcileIntervalSeconds: number | undefined;
   /** Whether the periodic reconcile also corrects the drift it finds (like `reconcile --fix`). Default false. */
   readonly reconcileFix: boolean;
+  /**
+   * Also restrict unpaid subscribers on IPv6: the `/ipv6 firewall` rules and the IPv6 unpaid list that reconcile
+   * keeps (docs/routeros.md §15). Default false (absent): the IPv4-only configuration, unchanged.
+   */
+  readonly ipv6?: boolean | undefined;
 }
 
 /** workspaces.yaml `workspaces[].expired_profile`: what an expired (unpaid) subscriber gets. */

@@ -51,6 +51,7 @@ export function databaseReconcilePorts(config: Config, nas: NasConfig, database:
     api,
     services: nas.router?.services ?? ['ppp'],
     addressList: workspace.expiredProfile.addressList,
+    ipv6: nas.router?.ipv6 === true,
     adopt: options.adopt,
 
     async openSessions(usernames): Promise<readonly RadgateSession[] | undefined> {
@@ -60,7 +61,7 @@ export function databaseReconcilePorts(config: Config, nas: NasConfig, database:
       else for (let i = 0; i < usernames.length; i += 1000) rows.push(...await openSessionsOfNas(db, nas.name, address, usernames.slice(i, i + 1000)));
       return rows.map((r) => ({
         id: r.id, subscriberId: r.subscriberId, username: r.username, acctSessionId: r.acctSessionId, framedIpAddress: r.framedIpAddress,
-        learnedFrom: r.learnedFrom,
+        framedIpv6Prefix: r.framedIpv6Prefix, delegatedIpv6Prefix: r.delegatedIpv6Prefix, learnedFrom: r.learnedFrom,
       }));
     },
 

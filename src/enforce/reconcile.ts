@@ -12,6 +12,9 @@
  * - `paying-listed`    a listed address held by a subscriber who should not be restricted → entry removed.
  * - `unpaid-missing`   an online subscriber who should be restricted whose address is not listed → entry added with
  *                      `comment=radgate-user:<user>`, as the expired profile's on-up script does.
+ * - the same three for the IPv6 unpaid list (`/ipv6/firewall/address-list`, NAS `router.ipv6`), against the IPv6
+ *   prefixes (Framed-IPv6-Prefix, Delegated-IPv6-Prefix) accounting gave radgate's open sessions that the router
+ *   still lists (docs/routeros.md §15).
  * - `local-entry-drift`, `local-entry-lost`, `unknown-entry`: the router's own entries against radgate's
  *                      router-local subscribers (src/enforce/reconcile-local.ts).
  *
@@ -26,7 +29,7 @@ import type { LocalService, SessionOrigin, SubscriberStatus } from '../db/schema
 import { kickHotspotSession, kickPppSession, type Row, type RouterOsApi } from '../routeros/api.js';
 import { sameSessionId } from '../routeros/kick.js';
 import { USER_TAG_PREFIX } from '../routeros/ppp-scripts.js';
-import type { RouterService } from '../config/index.js';
+import { formatIp, parseIp, type RouterService } from '../config/index.js';
 import { planLocalSessions, type LocalSessionPlan } from './local-sessions.js';
 import {
   correctEntry, entryKey, ENTRY_PATH, shown, findLocalDrift, localSubscriberIndex, readEntryForAdoption, readLocalEntries, recreateEntry,
@@ -56,6 +59,9 @@ export interface RadgateSession {
   readonly username: string;
   readonly acctSessionId: string;
   readonly framedIpAddress: string | null;
+  /** IPv6 prefixes from accounting (canonical text, src/radius/ipv6-attributes.ts); undefined or null = none. */
+  readonly framedIpv6Prefix?: string | null | undefined;
+  readonly delegatedIpv6Prefix?: string | null | undefined;
   /** How radgate learned it; undefined = accounting. */
   readonly learnedFrom?: SessionOrigin | undefined;
 }
@@ -66,6 +72,8 @@ export interface ListEntry {
   readonly address: string;
   readonly comment: string | undefined;
   readonly dynamic: boolean;
+  /** Which unpaid list holds it: 4 `/ip/firewall/address-list` (default), 6 `/ipv6/firewall/address-list`. */
+  readonly family?: 4 | 6 | undefined;
 }
 
 export type Drift =
@@ -73,7 +81,7 @@ export type Drift =
   | { readonly kind: 'gone-session'; readonly session: RadgateSession }
   | { readonly kind: 'stale-entry'; readonly entry: ListEntry; readonly why: string }
   | { readonly kind: 'paying-listed'; readonly entry: ListEntry; readonly user: string; readonly status: SubscriberStatus }
-  | { readonly kind: 'unpaid-missing'; readonly user: string; readonly address: string; readonly status: SubscriberStatus }
+  | { readonly kind: 'unpaid-missing'; readonly user: string; readonly address: string; readonly status: SubscriberStatus; readonly family?: 4 | 6 | undefined }
   | LocalDrift;
 
 export interface DriftInput {
@@ -90,6 +98,21 @@ export interface DriftInput {
   /** The router's entries of `entryServices`; undefined: not read, no entry drift. */
   readonly localEntries?: readonly LocalEntry[] | undefined;
   readonly entryServices?: readonly LocalService[] | undefined;
+  /** The IPv6 unpaid list's entries (`family: 6`); undefined: not read (no `router.ipv6`), no IPv6 drift. */
+  readonly ipv6Entries?: readonly ListEntry[] | undefined;
+}
+
+/**
+ * An IPv6 prefix as one text per network, to compare the router's `address` with accounting's: `2001:DB8:1:0::/64`
+ * and `2001:db8:1::/64` are one, a bare address is its /128. Undefined when it is no IPv6 prefix.
+ */
+export function ipv6PrefixKey(text: string): string | undefined {
+  const slash = text.indexOf('/');
+  const address = parseIp(slash === -1 ? text : text.slice(0, slash));
+  const length = slash === -1 ? 128 : Number(text.slice(slash + 1));
+  if (address?.family !== 6 || !Number.isInteger(length) || length < 0 || length > 128) return undefined;
+  const mask = length === 0 ? 0n : ((1n << BigInt(length)) - 1n) << BigInt(128 - length);
+  return `${formatIp({ family: 6, value: address.value & mask })}/${length}`;
 }
 
 function matchesRadgate(r: RouterSession, s: RadgateSession): boolean {
@@ -149,6 +172,38 @@ export function findDrift(input: DriftInput): Drift[] {
     drift.push({ kind: 'unpaid-missing', user: r.user, address: r.address, status });
   }
 
+  if (input.ipv6Entries !== undefined && input.radgateSessions !== undefined) {
+    // A prefix is held while radgate's session that carries it is still on the router (radgate's view alone could
+    // be a session already over); its holder's status decides, as for IPv4.
+    const held = new Map<string, RouterSession>();
+    for (const s of input.radgateSessions) {
+      const live = input.routerSessions.find((r) => matchesRadgate(r, s));
+      if (live === undefined) continue;
+      for (const prefix of [s.framedIpv6Prefix, s.delegatedIpv6Prefix]) {
+        const key = prefix == null ? undefined : ipv6PrefixKey(prefix);
+        if (key !== undefined) held.set(key, live);
+      }
+    }
+    const listed6 = new Set<string>();
+    for (const entry of input.ipv6Entries) {
+      const key = ipv6PrefixKey(entry.address) ?? entry.address;
+      listed6.add(key);
+      const session = held.get(key);
+      if (session === undefined) {
+        drift.push({ kind: 'stale-entry', entry, why: 'no session holds this IPv6 prefix' });
+        continue;
+      }
+      const status = statusOf(session);
+      if (status === undefined) drift.push({ kind: 'stale-entry', entry, why: `held by ${session.user}, who is not a radgate subscriber` });
+      else if (!input.restricted(status)) drift.push({ kind: 'paying-listed', entry, user: session.user, status });
+    }
+    for (const [prefix, session] of held) {
+      const status = statusOf(session);
+      if (status === undefined || !input.restricted(status) || listed6.has(prefix)) continue;
+      drift.push({ kind: 'unpaid-missing', user: session.user, address: prefix, status, family: 6 });
+    }
+  }
+
   if (input.localEntries !== undefined) {
     const localNames = new Set((input.localSubscribers ?? []).map((s) => s.username));
     const radiusUsers = new Set([...input.statuses.keys()].filter((name) => !localNames.has(name)));
@@ -170,8 +225,10 @@ export function findDrift(input: DriftInput): Drift[] {
 export interface ReconcilePorts {
   readonly api: RouterOsApi;
   readonly services: readonly RouterService[];
-  /** The unpaid address list's name. */
+  /** The unpaid address list's name (the same name on `/ip` and `/ipv6`). */
   readonly addressList: string;
+  /** Also reconcile the IPv6 unpaid list (NAS `router.ipv6`). Default false. */
+  readonly ipv6?: boolean | undefined;
   /** Open sessions of this router (only of these usernames, when given); undefined when they cannot be told apart. */
   openSessions(usernames?: readonly string[]): Promise<readonly RadgateSession[] | undefined>;
   statuses(usernames: readonly string[]): Promise<ReadonlyMap<string, SubscriberStatus>>;
@@ -211,6 +268,8 @@ export interface ReconcileReport {
   readonly routerSessions: number;
   readonly radgateSessions: number | undefined;
   readonly listed: number;
+  /** Entries of the IPv6 unpaid list; undefined when it was not read (no `router.ipv6`). */
+  readonly listed6?: number | undefined;
   readonly drift: readonly Drift[];
   /** With `fix`: what was done about each drift. */
   readonly fixes: readonly FixOutcome[] | undefined;
@@ -233,6 +292,11 @@ export function driftLeft(report: ReconcileReport): number {
 }
 
 const yes = (value: string | undefined) => value === 'true' || value === 'yes';
+
+/** The unpaid list's menu per address family. */
+const LIST_PATH = { 4: '/ip/firewall/address-list', 6: '/ipv6/firewall/address-list' } as const;
+/** The list as the operator reads it: the IPv6 one named as such. */
+const listName = (list: string, family: 4 | 6 | undefined) => (family === 6 ? `${list} (IPv6)` : list);
 
 /** Reads the router's sessions for the NAS's services. */
 export async function routerSessions(api: RouterOsApi, services: readonly RouterService[]): Promise<RouterSession[]> {
@@ -302,6 +366,9 @@ export async function reconcile(
   const sessions = await routerSessions(api, services);
   const entries: ListEntry[] = (await api.print('/ip/firewall/address-list', { query: { list: ports.addressList }, proplist: ['.id', 'address', 'comment', 'dynamic'] }))
     .map((row) => ({ id: row['.id'] ?? '', address: row['address'] ?? '', comment: row['comment'], dynamic: yes(row['dynamic']) }));
+  const ipv6Entries: ListEntry[] | undefined = ports.ipv6 !== true ? undefined
+    : (await api.print(LIST_PATH[6], { query: { list: ports.addressList }, proplist: ['.id', 'address', 'comment', 'dynamic'] }))
+      .map((row) => ({ id: row['.id'] ?? '', address: row['address'] ?? '', comment: row['comment'], dynamic: yes(row['dynamic']), family: 6 as const }));
   const localEntries = await readLocalEntries(api, services);
   const radgate = await ports.openSessions();
   const learned = radgate === undefined ? undefined : await learn(ports, sessions, radgate, localSubscribers.filter((s) => !s.deleted));
@@ -313,9 +380,12 @@ export async function reconcile(
   const statuses = await ports.statuses(users);
   const drift = findDrift({
     routerSessions: sessions, radgateSessions: radgate, entries, statuses, restricted: (s) => ports.restricted(s),
-    localSubscribers, localEntries, entryServices: services,
+    localSubscribers, localEntries, entryServices: services, ipv6Entries,
   });
-  const report = { nas, routerSessions: sessions.length, radgateSessions: radgate?.length, listed: entries.length, drift, learned, localEntries: localEntries.length };
+  const report = {
+    nas, routerSessions: sessions.length, radgateSessions: radgate?.length, listed: entries.length, listed6: ipv6Entries?.length,
+    drift, learned, localEntries: localEntries.length,
+  };
   if (options.fix !== true) return { ...report, fixes: undefined };
 
   const fixes: FixOutcome[] = [];
@@ -351,14 +421,14 @@ export async function reconcile(
       case 'stale-entry':
       case 'paying-listed':
         await attempt(d, async () => {
-          await api.remove('/ip/firewall/address-list', d.entry.id);
-          return `removed ${d.entry.address} from ${ports.addressList}`;
+          await api.remove(LIST_PATH[d.entry.family ?? 4], d.entry.id);
+          return `removed ${d.entry.address} from ${listName(ports.addressList, d.entry.family)}`;
         });
         break;
       case 'unpaid-missing':
         await attempt(d, async () => {
-          await api.add('/ip/firewall/address-list', { list: ports.addressList, address: d.address, comment: `${USER_TAG_PREFIX}${d.user}` });
-          return `listed ${d.address} in ${ports.addressList}`;
+          await api.add(LIST_PATH[d.family ?? 4], { list: ports.addressList, address: d.address, comment: `${USER_TAG_PREFIX}${d.user}` });
+          return `listed ${d.address} in ${listName(ports.addressList, d.family)}`;
         });
         break;
       case 'local-entry-drift':
@@ -408,11 +478,11 @@ export function describeDrift(d: Drift): string {
     case 'gone-session':
       return `gone-session     ${d.session.username}${d.session.framedIpAddress ? ` at ${d.session.framedIpAddress}` : ''} (radgate session ${d.session.id}, Acct-Session-Id ${d.session.acctSessionId}): open in radgate, not on the router`;
     case 'stale-entry':
-      return `stale-entry      ${d.entry.address}${d.entry.comment ? ` (${d.entry.comment})` : ''}${d.entry.dynamic ? ' [dynamic]' : ''}: listed, but ${d.why}`;
+      return `stale-entry      ${d.entry.family === 6 ? 'IPv6 ' : ''}${d.entry.address}${d.entry.comment ? ` (${d.entry.comment})` : ''}${d.entry.dynamic ? ' [dynamic]' : ''}: listed, but ${d.why}`;
     case 'paying-listed':
-      return `paying-listed    ${d.entry.address}: ${d.user} is ${d.status}, should not be restricted`;
+      return `paying-listed    ${d.entry.family === 6 ? 'IPv6 ' : ''}${d.entry.address}: ${d.user} is ${d.status}, should not be restricted`;
     case 'unpaid-missing':
-      return `unpaid-missing   ${d.user} at ${d.address} is ${d.status}, not in the unpaid list`;
+      return `unpaid-missing   ${d.user} at ${d.address} is ${d.status}, not in the ${d.family === 6 ? 'IPv6 ' : ''}unpaid list`;
     case 'local-entry-drift': {
       const { entry, subscriber: s } = d;
       const now = `${entry.disabled ? 'disabled' : 'enabled'}, profile ${shown(entry.profile)}`;
@@ -430,7 +500,8 @@ const named = (s: LocalSubscriber) => (s.entryName === s.username ? '' : ` (subs
 
 export function describeReconcile(report: ReconcileReport, addressList: string): string {
   const lines = [
-    `NAS ${report.nas}: ${report.routerSessions} session(s) on the router, ${report.radgateSessions ?? 'unknown'} open in radgate, ${report.listed} address(es) in ${addressList}`,
+    `NAS ${report.nas}: ${report.routerSessions} session(s) on the router, ${report.radgateSessions ?? 'unknown'} open in radgate, ${report.listed} address(es) in ${addressList}`
+      + (report.listed6 === undefined ? '' : `, ${report.listed6} IPv6 prefix(es) in ${addressList} (IPv6)`),
   ];
   if (report.radgateSessions === undefined) lines.push('note: this NAS entry is a range and api.host is not one of its addresses: sessions were not compared');
   const l = report.learned;

@@ -9,6 +9,7 @@
 import { DEFAULTS, type Config, type NasConfig } from '../config/index.js';
 import { normaliseAddress } from '../radius/clients.js';
 import { attributeText, type TextForm } from '../radius/attribute-text.js';
+import { interfaceIdText, ipv6PrefixText, type Ipv6Text } from '../radius/ipv6-attributes.js';
 import { Attr, Code } from '../radius/codes.js';
 import { rawAttribute, stringAttribute, type RadiusRequest } from '../radius/packet.js';
 import type { Handler, HandlerOutcome } from '../radius/server.js';
@@ -90,6 +91,29 @@ function storedText(request: RadiusRequest): { text: Partial<Record<keyof typeof
   return { text, normalised };
 }
 
+/** The IPv6 attributes a session record stores (RFC 3162 §2.1, §2.3; RFC 4818), by type, and their decoder. */
+const STORED_IPV6 = {
+  'Framed-IPv6-Prefix': [97, ipv6PrefixText],
+  'Delegated-IPv6-Prefix': [123, ipv6PrefixText],
+  'Framed-Interface-Id': [96, interfaceIdText],
+} as const satisfies Record<string, readonly [number, (raw: Buffer) => Ipv6Text]>;
+
+/**
+ * The stored IPv6 attributes of a request as canonical text (src/radius/ipv6-attributes.ts); a value that could not
+ * be read is left out (the record is kept without it) and, like one that was masked, named in `normalised`.
+ */
+function storedIpv6(request: RadiusRequest, normalised: string[]): Partial<Record<keyof typeof STORED_IPV6, string>> {
+  const out: Partial<Record<keyof typeof STORED_IPV6, string>> = {};
+  for (const [name, [type, decode]] of Object.entries(STORED_IPV6) as Array<[keyof typeof STORED_IPV6, readonly [number, (raw: Buffer) => Ipv6Text]]>) {
+    const raw = rawAttribute(request, type);
+    if (raw === undefined) continue;
+    const { value, normalised: changed } = decode(raw);
+    if (value !== undefined) out[name] = value;
+    if (changed) normalised.push(name);
+  }
+  return out;
+}
+
 /** The subscriber id in radgate's own Class tag `rg1:<subscriberId>:<nonce>` (see access-request.ts). */
 export function classSubscriberId(text: string): number | undefined {
   const match = /^rg1:(\d{1,15}):[0-9a-f]+$/.exec(text);
@@ -111,6 +135,7 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
     const nas = client.data;
     const status = request.attributes['Acct-Status-Type'];
     const { text, normalised } = storedText(request);
+    const ipv6 = storedIpv6(request, normalised);
     const username = text['User-Name'] ?? '';
     const acctSessionId = text['Acct-Session-Id'];
     const log = { code: 'Accounting-Request', status, user: username, session: acctSessionId, ...(normalised.length > 0 ? { normalised } : {}) };
@@ -158,6 +183,9 @@ export function accountingRequestHandler(deps: AccountingRequestDeps): Handler<N
             username,
             subscriberId,
             framedIpAddress: stringAttribute(request, 'Framed-IP-Address') ?? null,
+            framedIpv6Prefix: ipv6['Framed-IPv6-Prefix'] ?? null,
+            delegatedIpv6Prefix: ipv6['Delegated-IPv6-Prefix'] ?? null,
+            framedInterfaceId: ipv6['Framed-Interface-Id'] ?? null,
             callingStationId: text['Calling-Station-Id'] ?? null,
             calledStationId: text['Called-Station-Id'] ?? null,
             nasPortId: text['NAS-Port-Id'] ?? null,

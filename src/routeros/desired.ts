@@ -85,6 +85,15 @@ export const MANAGED_PATHS: readonly ManagedPath[] = Object.freeze([
   { path: '/ip/hotspot/walled-garden/ip', dynamic: false },
 ]);
 
+/**
+ * The IPv6 menus, managed only on a NAS with `router.ipv6` (docs/routeros.md §15): a router whose IPv6 is disabled
+ * may not have them, and a print on a missing menu fails the whole apply.
+ */
+export const IPV6_MANAGED_PATHS: readonly ManagedPath[] = Object.freeze([
+  { path: '/ipv6/firewall/address-list', dynamic: true, query: { list: ALLOW_LIST } },
+  { path: '/ipv6/firewall/filter', dynamic: true },
+]);
+
 export interface DesiredConfiguration {
   readonly nas: string;
   readonly workspace: string;
@@ -241,6 +250,8 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
     rule('drop', [prop('action', 'drop')]),
   );
 
+  if (router.ipv6 === true) objects.push(...ipv6Objects(unpaid, exactHosts, tlsPatterns));
+
   if (has('hotspot')) {
     // Walled garden: reachable before login — HTTP by host (with subdomains), HTTPS by resolved address.
     for (const pattern of tlsPatterns) {
@@ -260,9 +271,63 @@ export function desiredConfiguration(input: RouterInput): DesiredConfiguration {
     `Unpaid subscribers (address list ${unpaid}): HTTP redirected to ${input.redirect.ip}:${input.redirect.port} (${input.redirect.origin}).`,
     `Allowed while unpaid: DNS, ${hosts.length === 0 ? 'nothing else' : hosts.join(', ')}.`,
   ];
+  if (router.ipv6 === true) header.push(...IPV6_HEADER(unpaid));
   if (has('hotspot')) {
     header.push('HotSpot: also enable RADIUS on your hotspot server profile (/ip hotspot profile set <name> use-radius=yes);',
       `radgate does not manage that profile. Mikrotik-Group names the HotSpot user profile (${input.expiredProfile.group}) for unpaid users.`);
   }
-  return { nas: input.nasName, workspace: input.workspaceId, header, settings, objects, managedPaths: MANAGED_PATHS };
+  const managedPaths = router.ipv6 === true ? [...MANAGED_PATHS, ...IPV6_MANAGED_PATHS] : MANAGED_PATHS;
+  return { nas: input.nasName, workspace: input.workspaceId, header, settings, objects, managedPaths };
+}
+
+/** What the script header says of the IPv6 part, with what could not be confirmed (docs/routeros.md §15). */
+const IPV6_HEADER = (unpaid: string): string[] => [
+  `IPv6 (router.ipv6): unpaid prefixes in /ipv6 firewall address-list ${unpaid}, kept by radgate reconcile from accounting`,
+  '(Framed-IPv6-Prefix, Delegated-IPv6-Prefix); HTTP and HTTPS answered with a TCP reset, the rest dropped, so browsers',
+  'fall back to IPv4 and its redirect. No IPv6 NAT redirect is used. Unverified: DNS names in an /ipv6 address list.',
+];
+
+/**
+ * Key prefix of the IPv6 objects: their keys differ from the IPv4 ones of the same role, since apply (apply.ts) refers
+ * to objects it added in this run by key.
+ */
+const V6 = `${TAG_PREFIX}v6-`;
+
+/**
+ * The IPv6 half of the unpaid policy (docs/routeros.md §15), on `/ipv6 firewall`: the same allow list by DNS name
+ * (the router resolves AAAA records), a jump above fasttrack for the unpaid list, and the radgate chain — DNS,
+ * ICMPv6 (error messages and path MTU discovery must pass, RFC 4890 §4.3), the allow list and its tls-host
+ * complement, then a TCP reset for other TCP and a drop for the rest. There is no dst-nat to the captive listener:
+ * a dual-stack browser whose IPv6 connection is reset tries IPv4, where the redirect is.
+ */
+function ipv6Objects(unpaid: string, exactHosts: readonly string[], tlsPatterns: readonly string[]): DesiredObject[] {
+  const objects: DesiredObject[] = exactHosts.map((host) => ({
+    path: '/ipv6/firewall/address-list',
+    key: `${V6}allow:${host}`,
+    properties: [prop('list', ALLOW_LIST), prop('address', host)],
+  }));
+  objects.push({
+    path: '/ipv6/firewall/filter',
+    key: `${V6}jump`,
+    placement: { kind: 'chain-top', chain: 'forward' },
+    properties: [prop('chain', 'forward'), prop('src-address-list', unpaid), prop('action', 'jump'), prop('jump-target', UNPAID_CHAIN)],
+  });
+  const rule = (key: string, properties: DesiredProperty[]): DesiredObject => ({
+    path: '/ipv6/firewall/filter',
+    key: `${V6}${key}`,
+    placement: { kind: 'sequence', group: UNPAID_CHAIN },
+    properties: [prop('chain', UNPAID_CHAIN), ...properties],
+  });
+  objects.push(
+    rule('dns', [prop('protocol', 'udp'), prop('dst-port', '53'), prop('action', 'accept')]),
+    rule('dns-tcp', [prop('protocol', 'tcp'), prop('dst-port', '53'), prop('action', 'accept')]),
+    rule('icmpv6', [prop('protocol', 'icmpv6'), prop('action', 'accept')]),
+    rule('allowlist', [prop('dst-address-list', ALLOW_LIST), prop('action', 'accept')]),
+    ...tlsPatterns.map((pattern) =>
+      rule(`tls:${pattern}`, [prop('protocol', 'tcp'), prop('dst-port', '443'), prop('tls-host', pattern), prop('action', 'accept')]),
+    ),
+    rule('reject', [prop('protocol', 'tcp'), prop('action', 'reject'), prop('reject-with', 'tcp-reset')]),
+    rule('drop', [prop('action', 'drop')]),
+  );
+  return objects;
 }

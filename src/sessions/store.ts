@@ -29,6 +29,11 @@ export interface SessionUpdate {
   username: string;
   subscriberId: number | null;
   framedIpAddress: string | null;
+  /** IPv6 of the session as canonical text (`2001:db8:1::/64`, `0211:22ff:fe33:4455`), RFC 3162 §2.1, §2.3 and
+   * RFC 4818, decoded by src/radius/ipv6-attributes.ts; absent or null when the packet carries none. */
+  framedIpv6Prefix?: string | null;
+  delegatedIpv6Prefix?: string | null;
+  framedInterfaceId?: string | null;
   callingStationId: string | null;
   calledStationId: string | null;
   nasPortId: string | null;
@@ -128,6 +133,9 @@ function toJsonRow(u: SessionUpdate) {
     username: u.username,
     subscriber_id: u.subscriberId,
     framed_ip_address: u.framedIpAddress,
+    framed_ipv6_prefix: u.framedIpv6Prefix ?? null,
+    delegated_ipv6_prefix: u.delegatedIpv6Prefix ?? null,
+    framed_interface_id: u.framedInterfaceId ?? null,
     calling_station_id: u.callingStationId,
     called_station_id: u.calledStationId,
     nas_port_id: u.nasPortId,
@@ -173,7 +181,7 @@ export async function applySessionUpdates(
       select * from json_to_recordset(${JSON.stringify(rows)}::json) as x(
         workspace_id text, nas_name text, nas_address text, nas_ip_address text, nas_identifier text,
         acct_session_id text, class text, username text, subscriber_id bigint, framed_ip_address text,
-        calling_station_id text, called_station_id text, nas_port_id text, started_at timestamptz,
+        framed_ipv6_prefix text, delegated_ipv6_prefix text, framed_interface_id text, calling_station_id text, called_station_id text, nas_port_id text, started_at timestamptz,
         last_seen timestamptz, stopped_at timestamptz, terminate_cause text, closed_by text, last_status text,
         interim_interval integer, acct_session_time bigint, acct_input_octets bigint, acct_output_octets bigint,
         acct_input_packets bigint, acct_output_packets bigint)
@@ -187,12 +195,14 @@ export async function applySessionUpdates(
     ), changed as (
     insert into sessions as s (
       workspace_id, nas_name, nas_address, nas_ip_address, nas_identifier, acct_session_id, class, username,
-      subscriber_id, framed_ip_address, calling_station_id, called_station_id, nas_port_id, started_at, last_seen,
+      subscriber_id, framed_ip_address, framed_ipv6_prefix, delegated_ipv6_prefix, framed_interface_id,
+      calling_station_id, called_station_id, nas_port_id, started_at, last_seen,
       stopped_at, terminate_cause, closed_by, last_status, interim_interval, acct_session_time, acct_input_octets,
       acct_output_octets, acct_input_packets, acct_output_packets, created_at, updated_at)
     select
       workspace_id, nas_name, nas_address, nas_ip_address, nas_identifier, acct_session_id, session_class, username,
-      subscriber_id, framed_ip_address, calling_station_id, called_station_id, nas_port_id, started_at, last_seen,
+      subscriber_id, framed_ip_address, framed_ipv6_prefix, delegated_ipv6_prefix, framed_interface_id,
+      calling_station_id, called_station_id, nas_port_id, started_at, last_seen,
       stopped_at, terminate_cause, closed_by, last_status, interim_interval, acct_session_time, acct_input_octets,
       acct_output_octets, acct_input_packets, acct_output_packets, now(), now()
     from keyed
@@ -205,6 +215,19 @@ export async function applySessionUpdates(
         when excluded.framed_ip_address is not null and excluded.acct_session_time >= s.acct_session_time
           then excluded.framed_ip_address
         else coalesce(s.framed_ip_address, excluded.framed_ip_address) end,
+      -- The IPv6 prefixes and interface id follow the same rule as Framed-IP-Address.
+      framed_ipv6_prefix = case
+        when excluded.framed_ipv6_prefix is not null and excluded.acct_session_time >= s.acct_session_time
+          then excluded.framed_ipv6_prefix
+        else coalesce(s.framed_ipv6_prefix, excluded.framed_ipv6_prefix) end,
+      delegated_ipv6_prefix = case
+        when excluded.delegated_ipv6_prefix is not null and excluded.acct_session_time >= s.acct_session_time
+          then excluded.delegated_ipv6_prefix
+        else coalesce(s.delegated_ipv6_prefix, excluded.delegated_ipv6_prefix) end,
+      framed_interface_id = case
+        when excluded.framed_interface_id is not null and excluded.acct_session_time >= s.acct_session_time
+          then excluded.framed_interface_id
+        else coalesce(s.framed_interface_id, excluded.framed_interface_id) end,
       calling_station_id = coalesce(s.calling_station_id, excluded.calling_station_id),
       called_station_id = coalesce(s.called_station_id, excluded.called_station_id),
       nas_port_id = coalesce(s.nas_port_id, excluded.nas_port_id),
@@ -457,6 +480,34 @@ export async function findOpenSessionByIp(db: Db, ip: string): Promise<IpHolder 
     .orderBy(desc(sessions.lastSeen))
     .limit(1);
   return row;
+}
+
+/**
+ * The captive redirect's question for an IPv6 client: the open session whose framed or delegated IPv6 prefix
+ * contains `ip` (a canonical IPv6 address), the most recently updated first, as for IPv4. The prefixes are stored
+ * as canonical text by the accounting handler; `>>=` (contains or equals) on `inet` works on PostgreSQL and PGlite.
+ * The condition repeats the partial index `sessions_open_ipv6`'s predicate so the planner can use it.
+ */
+export async function findOpenSessionByIpv6(db: Db, ip: string): Promise<IpHolder | undefined> {
+  const [row] = rowsOf<{ id: string | number; subscriber_id: string | number | null; workspace_id: string; nas_name: string; username: string }>(
+    await db.execute(openSessionByIpv6Query(ip)));
+  if (row === undefined) return undefined;
+  return {
+    sessionId: Number(row.id),
+    subscriberId: row.subscriber_id === null ? null : Number(row.subscriber_id),
+    workspaceId: row.workspace_id,
+    nasName: row.nas_name,
+    username: row.username,
+  };
+}
+
+/** The statement of `findOpenSessionByIpv6` (exported so a test can ask the planner which index serves it). */
+export function openSessionByIpv6Query(ip: string): SQL {
+  return sql`
+    select s.id, s.subscriber_id, s.workspace_id, s.nas_name, s.username from sessions s
+    where s.stopped_at is null and (s.framed_ipv6_prefix is not null or s.delegated_ipv6_prefix is not null)
+      and (s.framed_ipv6_prefix::inet >>= ${ip}::inet or s.delegated_ipv6_prefix::inet >>= ${ip}::inet)
+    order by s.last_seen desc, s.id desc limit 1`;
 }
 
 /** Open sessions of a subscriber, most recent first. */

@@ -54,6 +54,7 @@ const DEFAULT_TABLES = [
   '/ppp/active', '/ppp/secret', '/ppp/profile', '/ip/hotspot/active', '/ip/hotspot/cookie', '/ip/hotspot/user', '/ip/hotspot/user/profile',
   '/ip/hotspot/walled-garden', '/ip/hotspot/walled-garden/ip', '/ip/firewall/filter', '/ip/firewall/nat',
   '/ip/firewall/mangle', '/ip/firewall/address-list', '/radius', '/ip/pool', '/system/script', '/interface',
+  '/ipv6/firewall/filter', '/ipv6/firewall/address-list',
 ];
 
 /** Settings menus (one row, `set` without id). */

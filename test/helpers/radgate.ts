@@ -17,7 +17,7 @@ export interface TestRadgate {
   stop(): Promise<void>;
 }
 
-export async function startTestRadgate(options: { config?: Parameters<typeof testConfig>[0]; database?: TestDatabase } = {}): Promise<TestRadgate> {
+export async function startTestRadgate(options: { config?: Parameters<typeof testConfig>[0]; database?: TestDatabase; env?: NodeJS.ProcessEnv } = {}): Promise<TestRadgate> {
   const configDir = testConfig({
     'server.yaml': (t) => t.replace(/reject_delay:.*\n/, 'reject_delay: 0.2\n'),
     ...options.config,
@@ -40,6 +40,7 @@ export async function startTestRadgate(options: { config?: Parameters<typeof tes
     RADGATE_HTTP_PORT: '0',
     RADGATE_METRICS_PORT: '0',
     RADGATE_CAPTIVE_PORT: '0',
+    ...options.env,
   };
   const radgate = await startRadgate(
     { configDir, dataDir: database.dataDir, databaseUrl: database.databaseUrl, passwordKey: undefined },

@@ -44,7 +44,7 @@ interface Slots {
 }
 const SCALAR_SLOTS = ['nasName', 'workspaceId', 'secret', 'radgateAddress', 'srcAddress', 'group', 'addressList', 'rateLimit', 'redirectIp', 'origin'] as const;
 
-function inputOf(slots: Slots, services: readonly RouterService[]): RouterInput {
+function inputOf(slots: Slots, services: readonly RouterService[], ipv6 = false): RouterInput {
   return {
     nasName: slots.nasName,
     workspaceId: slots.workspaceId,
@@ -58,6 +58,7 @@ function inputOf(slots: Slots, services: readonly RouterService[]): RouterInput 
       interimIntervalSeconds: 300,
       reconcileIntervalSeconds: undefined,
       reconcileFix: false,
+      ipv6,
     },
     radgateAuthPort: 1812,
     radgateAcctPort: 1813,
@@ -85,7 +86,9 @@ function scenario(random: () => number) {
   const plainHosts = hosts.map((h) => (h.startsWith('*.') ? `*.${placeholder(h.slice(2))}` : placeholder(h)));
   const services: RouterService[] = [['ppp'], ['hotspot'], ['ppp', 'hotspot']][Math.floor(random() * 3)] as RouterService[];
   const substitute = (text: string) => text.replace(/ZQ\d+QZ/g, (key) => replacement.get(key)!);
-  return { hostile: { ...hostile, hosts }, plain: { ...plain, hosts: plainHosts }, services, substitute };
+  // Drawn last, so the draws above are the ones every earlier seed made: the IPv6 part (router.ipv6) in half the runs.
+  const ipv6 = random() < 0.5;
+  return { hostile: { ...hostile, hosts }, plain: { ...plain, hosts: plainHosts }, services, ipv6, substitute };
 }
 
 /** Values that are scripts themselves: compared token by token, recursively. */
@@ -119,9 +122,9 @@ describe('hostile text in every free-text slot, rendered without config validati
     for (let run = 0; run < RUNS; run++) {
       const seed = BASE_SEED + run;
       try {
-        const { hostile, plain, services, substitute } = scenario(prng(seed));
-        const hostileScript = renderScript(desiredConfiguration(inputOf(hostile, services)));
-        const plainScript = renderScript(desiredConfiguration(inputOf(plain, services)));
+        const { hostile, plain, services, ipv6, substitute } = scenario(prng(seed));
+        const hostileScript = renderScript(desiredConfiguration(inputOf(hostile, services, ipv6)));
+        const plainScript = renderScript(desiredConfiguration(inputOf(plain, services, ipv6)));
         expectSameShape(plainScript, hostileScript, substitute);
         expect(checkScript(hostileScript).errors).toEqual([]);
 
@@ -136,6 +139,9 @@ describe('hostile text in every free-text slot, rendered without config validati
         const header = comments(tokens);
         const inHeader = [hostile.nasName, hostile.workspaceId, hostile.origin, hostile.addressList, ...(services.includes('hotspot') ? [hostile.group] : [])];
         for (const text of inHeader) expect(header.some((c) => c.includes(text))).toBe(true);
+        // The IPv6 part takes the same list name and hosts: as values of its own commands, never a command of theirs.
+        expect(commandsOf(tokens).includes('/ipv6 firewall filter add')).toBe(ipv6);
+        if (ipv6) expect(values.filter((v) => v === hostile.addressList).length).toBeGreaterThan(valuesOf(tokenize(renderScript(desiredConfiguration(inputOf(hostile, services))))).filter((v) => v.value === hostile.addressList).length);
       } catch (error) {
         throw new Error(`seed ${seed} (rerun with ROUTEROS_FUZZ_SEED=${seed}): ${(error as Error).message}`, { cause: error });
       }

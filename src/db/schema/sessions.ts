@@ -42,7 +42,7 @@ export const sessions = pgTable(
     subscriberId: bigint('subscriber_id', { mode: 'number' }),
     framedIpAddress: text('framed_ip_address'),
     /** IPv6 of the session (RFC 3162 §2.3, RFC 4818): the prefix on the PPP link, the delegated prefix, the interface
-     * id; canonical text (`2001:db8:1::/64`, `::1:2:3:4`), validated by the accounting handler. */
+     * id; canonical text (`2001:db8:1::/64`; the interface id as `0211:22ff:fe33:4455`), validated by the accounting handler. */
     framedIpv6Prefix: text('framed_ipv6_prefix'),
     delegatedIpv6Prefix: text('delegated_ipv6_prefix'),
     framedInterfaceId: text('framed_interface_id'),

@@ -16,7 +16,7 @@ import { formatIp, parseIp, type Config, type WorkspaceConfig } from '../../conf
 import type { Db } from '../../db/client.js';
 import type { Logger } from '../../log.js';
 import { RateLimitedLog } from '../../log-limit.js';
-import { findOpenSessionByIp } from '../../sessions/store.js';
+import { findOpenSessionByIp, findOpenSessionByIpv6 } from '../../sessions/store.js';
 import { subscriberById, subscribersWithStaticIp } from '../../subscribers/table.js';
 import { TrustedProxies } from '../client-address.js';
 import { html } from '../../messages/html.js';
@@ -43,9 +43,18 @@ export interface CaptiveOptions {
 const REDIRECT_HEADERS = { 'Cache-Control': 'no-store', 'Referrer-Policy': 'no-referrer', 'Content-Type': 'text/html; charset=utf-8' };
 const MAX_CACHE = 50_000;
 
-/** Open session first; a subscriber with that static IP (e.g. accounting was lost) second. */
+/**
+ * Open session first; a subscriber with that static IP (e.g. accounting was lost) second. An IPv6 client is found by
+ * the open session whose framed or delegated prefix contains its address (RFC 3162, RFC 4818; SLAAC on the PPP link
+ * or a delegated LAN prefix); static IPs are IPv4 only.
+ */
 export function defaultLookup(db: Db): AddressLookup {
   return async (ip) => {
+    const parsed = parseIp(ip);
+    if (parsed?.family === 6) {
+      const session = await findOpenSessionByIpv6(db, formatIp(parsed));
+      return session === undefined ? undefined : { subscriberId: session.subscriberId, workspaceId: session.workspaceId };
+    }
     const session = await findOpenSessionByIp(db, ip);
     if (session?.subscriberId != null) return { subscriberId: session.subscriberId, workspaceId: session.workspaceId };
     const rows = await subscribersWithStaticIp(db, ip, 2);
