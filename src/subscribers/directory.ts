@@ -147,7 +147,8 @@ export class SubscriberDirectory {
       entry = new DirectoryEntry(row, slot, this.ntHashes, this.options.vault);
     } catch (err) {
       if (previous) this.ntHashes.free(previous.slot);
-      this.options.log.error({ err, subscriber: row.username, workspace: row.workspaceId }, 'subscriber skipped');
+      // Rate-limited: a wrong password key fails every row at once.
+      this.errors.error('skipped', err, 'subscriber skipped', { subscriber: row.username, workspace: row.workspaceId });
       return;
     }
     this.byId.set(row.id, entry);
