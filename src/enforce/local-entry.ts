@@ -16,6 +16,7 @@ import type { Db } from '../db/client.js';
 import type { LocalService } from '../db/schema.js';
 import { desiredLocalEntry, type LocalEntryState } from '../profile/local-entry.js';
 import { endpointOf, kickHotspotSession, kickPppSession, RouterOsError, type KickResult, type Row, type RouterOsApi } from '../routeros/api.js';
+import { ENTRY_MENUS, entryTag, isYes, radgateMayTag } from '../routeros/local-entries.js';
 import { localEntriesByIds } from '../subscribers/table.js';
 import type { LadderContext, AttemptRecord } from './ladder.js';
 import type { PushTarget } from './push.js';
@@ -48,17 +49,7 @@ export type LocalEntryResult =
 
 export type LocalEntryContext = Pick<LadderContext, 'config' | 'routers' | 'limiter' | 'signal' | 'onAttempt'>;
 
-/** The router's menus for each service: the entries, and the live sessions an entry change must end. */
-const MENUS: Record<LocalService, { entries: string; active: string }> = {
-  ppp: { entries: '/ppp/secret', active: '/ppp/active' },
-  hotspot: { entries: '/ip/hotspot/user', active: '/ip/hotspot/active' },
-};
 
-/** The comment radgate tags its subscribers' entries with; any `radgate:` comment is radgate's to rewrite. */
-const TAG = 'radgate:';
-
-/** RouterOS prints booleans as `true`/`false` over the API; `yes`/`no` is what a set writes. */
-const isYes = (value: string | undefined) => value === 'true' || value === 'yes';
 
 interface EntryChange {
   /** Properties to set (empty: the entry is in line). */
@@ -82,10 +73,9 @@ function changeFor(row: Row, desired: LocalEntryState, username: string): EntryC
     set['disabled'] = desired.disabled;
     changes.push(desired.disabled ? 'disabled' : 'enabled');
   }
-  const comment = row['comment'] ?? '';
-  const tag = TAG + username;
-  const operatorComment = comment !== '' && !comment.startsWith(TAG);
-  const tagged = !operatorComment && comment !== tag;
+  const tag = entryTag(username);
+  const operatorComment = !radgateMayTag(row['comment']);
+  const tagged = !operatorComment && row['comment'] !== tag;
   if (tagged) set['comment'] = tag;
   return { set, changes, tagged, operatorComment };
 }
@@ -101,7 +91,7 @@ export async function enforceLocalEntry(
   entry: LocalEntryRef,
   options: { afterEarlierAttempt: boolean },
 ): Promise<LocalEntryResult> {
-  const menus = MENUS[entry.service];
+  const menus = ENTRY_MENUS[entry.service];
   const where = `${menus.entries} ${entry.name} on ${entry.nas}`;
   const nas = ctx.config.nas.find((n) => n.name === entry.nas);
   if (!nas) return { kind: 'failed', outcome: `NAS ${entry.nas} (the router holding ${subscriber.username}'s ${menus.entries} entry) is not in nas.yaml` };
@@ -146,7 +136,7 @@ export async function enforceLocalEntry(
       }
       const unique = [...new Set(changes)];
       const kept = operatorComment ? '; the operator\'s comment was left as it is' : '';
-      const tag = tagged ? `${unique.length > 0 ? ', ' : ''}comment set to radgate:${subscriber.username}` : '';
+      const tag = tagged ? `${unique.length > 0 ? ', ' : ''}comment set to ${entryTag(subscriber.username)}` : '';
       const detail = unique.length > 0 || tagged ? `${unique.join(', ')}${tag}` : 'already in line, no change';
       record({ result: 'ack', detail: `API: ${where}: ${detail}${kept}` }, started);
       if (unique.length === 0 && !options.afterEarlierAttempt) {

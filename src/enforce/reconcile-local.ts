@@ -15,6 +15,8 @@
 import type { LocalService, SubscriberStatus } from '../db/schema.js';
 import type { LocalEntryState } from '../profile/local-entry.js';
 import type { Properties, Row, RouterOsApi } from '../routeros/api.js';
+import { ENTRY_MENUS, entryTag, isYes, MIGRATING_COMMENT, radgateMayTag } from '../routeros/local-entries.js';
+import { ROUTEROS_DEFAULT_PROFILE } from '../config/index.js';
 
 /** A router-local subscriber of the NAS being reconciled. */
 export interface LocalSubscriber {
@@ -47,15 +49,9 @@ export type LocalDrift =
   | { readonly kind: 'unknown-entry'; readonly entry: LocalEntry; readonly radiusSubscriber: boolean };
 
 /** The menu of each service's entries. */
-export const ENTRY_PATH: Readonly<Record<LocalService, string>> = { ppp: '/ppp/secret', hotspot: '/ip/hotspot/user' };
+/** The menu of each service's entries. */
+export const ENTRY_PATH: Readonly<Record<LocalService, string>> = { ppp: ENTRY_MENUS.ppp.entries, hotspot: ENTRY_MENUS.hotspot.entries };
 
-/** The profile RouterOS shows for an entry that names none. */
-const DEFAULT_PROFILE = 'default';
-
-/** The comment radgate puts on an entry it disabled for the move to RADIUS (src/imports/router-entry.ts). */
-const MIGRATING_COMMENT = 'radgate:migrating';
-
-const yes = (value: string | undefined) => value === 'true' || value === 'yes';
 
 /** A name from the router as one line of a report: control characters (a line break too) as `\uXXXX`. */
 export function shown(text: string): string {
@@ -124,8 +120,8 @@ export async function readLocalEntries(api: RouterOsApi, services: readonly Loca
   for (const service of services) {
     const rows = await api.print(ENTRY_PATH[service], { proplist: ['.id', 'name', 'profile', 'disabled', 'comment', 'dynamic'] });
     for (const row of rows) {
-      if (yes(row['dynamic'])) continue;
-      out.push({ id: row['.id'] ?? '', service, name: row['name'] ?? '', profile: row['profile'] || DEFAULT_PROFILE, disabled: yes(row['disabled']), comment: row['comment'] });
+      if (isYes(row['dynamic'])) continue;
+      out.push({ id: row['.id'] ?? '', service, name: row['name'] ?? '', profile: row['profile'] || ROUTEROS_DEFAULT_PROFILE, disabled: isYes(row['disabled']), comment: row['comment'] });
     }
   }
   return out;
@@ -141,8 +137,7 @@ export function entryProperties(want: LocalEntryState): Properties {
  * `comment=radgate:<username>` unless an operator's own comment is there.
  */
 export async function correctEntry(api: RouterOsApi, entry: LocalEntry, want: LocalEntryState, username: string): Promise<void> {
-  const comment = entry.comment ?? '';
-  const tag: Properties = comment === '' || comment.startsWith('radgate:') ? { comment: `radgate:${username}` } : {};
+  const tag: Properties = radgateMayTag(entry.comment) ? { comment: entryTag(username) } : {};
   await api.set(ENTRY_PATH[entry.service], entry.id, { ...entryProperties(want), ...tag });
 }
 
@@ -159,7 +154,7 @@ export async function recreateEntry(api: RouterOsApi, s: LocalSubscriber, passwo
     ...scope,
     ...(s.want.profile === undefined ? {} : { profile: s.want.profile }),
     disabled: s.want.disabled,
-    comment: `radgate:${s.username}`,
+    comment: entryTag(s.username),
   });
 }
 

@@ -97,6 +97,8 @@ const STORED_IPV6 = {
   'Delegated-IPv6-Prefix': [123, ipv6PrefixText],
   'Framed-Interface-Id': [96, interfaceIdText],
 } as const satisfies Record<string, readonly [number, (raw: Buffer) => Ipv6Text]>;
+/** Built once: the per-packet loop allocates nothing when no IPv6 attribute is present. */
+const STORED_IPV6_ENTRIES = Object.entries(STORED_IPV6) as Array<[keyof typeof STORED_IPV6, readonly [number, (raw: Buffer) => Ipv6Text]]>;
 
 /**
  * The stored IPv6 attributes of a request as canonical text (src/radius/ipv6-attributes.ts); a value that could not
@@ -104,7 +106,7 @@ const STORED_IPV6 = {
  */
 function storedIpv6(request: RadiusRequest, normalised: string[]): Partial<Record<keyof typeof STORED_IPV6, string>> {
   const out: Partial<Record<keyof typeof STORED_IPV6, string>> = {};
-  for (const [name, [type, decode]] of Object.entries(STORED_IPV6) as Array<[keyof typeof STORED_IPV6, readonly [number, (raw: Buffer) => Ipv6Text]]>) {
+  for (const [name, [type, decode]] of STORED_IPV6_ENTRIES) {
     const raw = rawAttribute(request, type);
     if (raw === undefined) continue;
     const { value, normalised: changed } = decode(raw);

@@ -21,13 +21,12 @@ import { isIPv4 } from 'node:net';
 import type { Config, NasConfig, PlanConfig } from '../config/index.js';
 import { ROUTEROS_DEFAULT_PROFILE, routerProfileFor } from '../config/index.js';
 import type { LocalService } from '../db/schema.js';
+import { isYes, MIGRATING_COMMENT } from '../routeros/local-entries.js';
 import type { NewSubscriber } from '../subscribers/records.js';
 
 /** A row of `/ppp/secret` or `/ip/hotspot/user`: property → value as the API prints them. */
 export type RouterEntry = Readonly<Record<string, string | undefined>>;
 
-/** The comment radgate puts on an entry it disabled so the router asks RADIUS (router-migrations.ts). */
-export const MIGRATING_COMMENT = 'radgate:migrating';
 
 /** Router profile → plan name, from `--plan-map` (imports/plan-map.ts). */
 export type PlanMap = ReadonlyMap<string, string>;
@@ -52,10 +51,6 @@ const MAX_NAME = 253;
 const MAX_ACCOUNT = 64;
 const MAX_PASSWORD_BYTES = 128;
 
-/** RouterOS prints booleans as `true`/`false` over the API and `yes`/`no` in the terminal. */
-export function isYes(value: string | undefined): boolean {
-  return value === 'true' || value === 'yes';
-}
 
 /** Disabled on the router, and not by radgate's own move to RADIUS. */
 export function entryDisabledByOperator(entry: RouterEntry): boolean {

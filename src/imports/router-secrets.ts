@@ -17,20 +17,16 @@ import type { LocalService, SubscriberRow } from '../db/schema.js';
 import { RadgateError } from '../errors.js';
 import { desiredLocalEntry } from '../profile/local-entry.js';
 import type { RouterOsApi } from '../routeros/api.js';
+import { ENTRY_MENUS, isYes, MIGRATING_COMMENT } from '../routeros/local-entries.js';
 import { consolePath, quote } from '../routeros/rsc.js';
 import { validateSubscriber, type NewSubscriber, type SubscriberCatalog, type SubscriberRecords } from '../subscribers/records.js';
 import { subscriberByAccount, subscriberByUsername } from '../subscribers/table.js';
 import { migrationsOfNas, recordImported, type MigrationEntry, type RouterMigrationRow } from './router-migrations.js';
 import {
-  entryDisabledByOperator, entryNameProblem, entryStaticIp, isYes, MIGRATING_COMMENT, subscriberFromRouterEntry, type PlanMap, type RouterEntry,
+  entryDisabledByOperator, entryNameProblem, entryStaticIp, subscriberFromRouterEntry, type PlanMap, type RouterEntry,
 } from './router-entry.js';
 import type { ImportLine, ImportReport } from './report.js';
 
-/** Where each service's entries and live sessions are on the router. */
-export const ENTRY_MENUS: Readonly<Record<LocalService, { readonly entries: string; readonly active: string; readonly activeUser: string; readonly label: string }>> = {
-  ppp: { entries: '/ppp/secret', active: '/ppp/active', activeUser: 'name', label: '/ppp secret' },
-  hotspot: { entries: '/ip/hotspot/user', active: '/ip/hotspot/active', activeUser: 'user', label: '/ip hotspot user' },
-};
 
 const PROPERTIES: Readonly<Record<LocalService, readonly string[]>> = {
   ppp: ['.id', 'name', 'password', 'profile', 'remote-address', 'disabled', 'comment', 'service'],
@@ -277,5 +273,5 @@ export const USE_RADIUS_COMMAND = '/ppp aaa set use-radius=yes';
 
 export async function pppUsesRadius(api: RouterOsApi): Promise<boolean> {
   const [aaa] = await api.print('/ppp/aaa', { proplist: ['use-radius'] });
-  return aaa?.['use-radius'] === 'true' || aaa?.['use-radius'] === 'yes';
+  return isYes(aaa?.['use-radius']);
 }

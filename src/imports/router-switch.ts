@@ -23,11 +23,11 @@ import { kickHotspotSession, kickPppSession, RouterOsError, type Row, type Route
 import { latestRadiusLogins } from '../sessions/store.js';
 import type { SubscriberRecords } from '../subscribers/records.js';
 import { subscriberById } from '../subscribers/table.js';
-import { MIGRATING_COMMENT, isYes } from './router-entry.js';
+import { ENTRY_MENUS, isYes, MIGRATING_COMMENT } from '../routeros/local-entries.js';
 import {
   markConfirmed, markFinished, markRolledBack, markSwitched, migrationsOfNas, noteDetail, type RouterMigrationRow, type RouterMigrationState,
 } from './router-migrations.js';
-import { ENTRY_MENUS, migratingComment, originalComment, pppUsesRadius, USE_RADIUS_COMMAND } from './router-secrets.js';
+import { migratingComment, originalComment, pppUsesRadius, USE_RADIUS_COMMAND } from './router-secrets.js';
 
 export interface SwitchPorts {
   readonly api: RouterOsApi;
